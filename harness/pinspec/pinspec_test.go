@@ -1,0 +1,75 @@
+package pinspec_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/pi-conformance/suite/fixtures/openapi"
+	"github.com/pi-conformance/suite/harness/pinspec"
+)
+
+// The committed pinned document must be exactly what the generator makes from the linked stripe-mock module.
+func TestPinnedDocumentIsUpToDate(t *testing.T) {
+	out, err := pinspec.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Document, openapi.Document) {
+		t.Errorf("fixtures/openapi/%s is stale; run: go run ./harness/cmd/pinspec", pinspec.DocumentFile)
+	}
+	if !bytes.Equal(out.Provenance, openapi.Provenance) {
+		t.Errorf("fixtures/openapi/%s is stale; run: go run ./harness/cmd/pinspec\n%s", pinspec.ProvenanceFile, out.Provenance)
+	}
+	var prov pinspec.Provenance
+	if err := json.Unmarshal(openapi.Provenance, &prov); err != nil {
+		t.Fatal(err)
+	}
+	if prov.ModuleVersion == "" || prov.ModuleVersion == "unknown" || !strings.HasPrefix(prov.ModuleVersion, "v") {
+		t.Errorf("provenance module version = %q", prov.ModuleVersion)
+	}
+}
+
+func TestProseIsDroppedStructureKept(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(openapi.Document, &doc); err != nil {
+		t.Fatal(err)
+	}
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	pi := schemas["payment_intent"].(map[string]any)
+	if _, ok := pi["description"]; ok {
+		t.Error("payment_intent keeps its prose description")
+	}
+	props := pi["properties"].(map[string]any)
+	if _, ok := props["description"]; !ok {
+		t.Error("the payment_intent property named description was dropped with the prose")
+	}
+	status := props["status"].(map[string]any)
+	if len(status["enum"].([]any)) != 7 {
+		t.Errorf("status enum = %v", status["enum"])
+	}
+	if req := pi["required"].([]any); len(req) != 5 {
+		t.Errorf("required = %v", req)
+	}
+	// latest_charge stays expandable (the suite asks for it); customer is collapsed to its id.
+	if _, ok := props["latest_charge"].(map[string]any)["anyOf"]; !ok {
+		t.Error("latest_charge lost its expansion")
+	}
+	cust := props["customer"].(map[string]any)
+	if _, ok := cust["anyOf"]; ok || cust["type"] != "string" || cust["nullable"] != true {
+		t.Errorf("customer not collapsed to a nullable id string: %v", cust)
+	}
+	if strings.Contains(string(openapi.Document), "Stripe Dev Platform") {
+		t.Error("info.contact survived")
+	}
+}
+
+func TestGenerateRejectsBrokenSource(t *testing.T) {
+	if _, err := pinspec.GenerateFrom([]byte(`{`), "v0"); err == nil {
+		t.Error("truncated source accepted")
+	}
+	if _, err := pinspec.GenerateFrom([]byte(`{"paths":{},"components":{"schemas":{}}}`), "v0"); err == nil {
+		t.Error("source without the pinned operations accepted")
+	}
+}

@@ -1,0 +1,74 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// AlwaysSent lists, per object type, the fields that the pinned document leaves optional (it requires only a handful)
+// but that Stripe sends on every object of that type, null where the document allows null. A target that omits one
+// breaks clients that read it. The lists follow the contract notes (§9.1) and stripe-mock's fixtures.
+var AlwaysSent = map[string][]string{
+	"payment_intent": {
+		"id", "object", "amount", "amount_capturable", "amount_received", "canceled_at", "cancellation_reason",
+		"capture_method", "client_secret", "confirmation_method", "created", "currency", "customer", "description",
+		"last_payment_error", "latest_charge", "livemode", "metadata", "next_action", "payment_method",
+		"payment_method_types", "status",
+	},
+	"charge": {
+		"id", "object", "amount", "amount_captured", "amount_refunded", "balance_transaction", "captured", "created",
+		"currency", "livemode", "metadata", "paid", "payment_intent", "refunded", "status",
+	},
+	"refund": {"id", "object", "amount", "charge", "created", "currency", "payment_intent", "reason", "status"},
+	"list":   {"object", "data", "has_more", "url"},
+}
+
+// errorAlwaysSent are the fields of the error envelope Stripe always sends.
+var errorAlwaysSent = []string{"type", "message"}
+
+// CheckAlwaysSent reports fields from AlwaysSent that are missing from any object in body (the top-level object,
+// an error envelope, and every nested object whose "object" names a listed type, e.g. error.payment_intent or an
+// expanded latest_charge). Bodies that are not JSON objects produce no issues here; ValidateResponse reports them.
+func CheckAlwaysSent(body []byte) []Issue {
+	var value any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&value); err != nil {
+		return nil
+	}
+	var out []Issue
+	if m, ok := value.(map[string]any); ok {
+		if e, ok := m["error"].(map[string]any); ok {
+			for _, f := range errorAlwaysSent {
+				if _, present := e[f]; !present {
+					out = append(out, Issue{Pointer: "/error/" + f, Reason: "missing: Stripe always sends error." + f})
+				}
+			}
+		}
+	}
+	walkObjects(value, "", &out)
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Pointer < out[b].Pointer })
+	return out
+}
+
+func walkObjects(v any, ptr string, out *[]Issue) {
+	switch t := v.(type) {
+	case map[string]any:
+		if kind, ok := t["object"].(string); ok {
+			for _, f := range AlwaysSent[kind] {
+				if _, present := t[f]; !present {
+					*out = append(*out, Issue{Pointer: ptr + "/" + f, Reason: fmt.Sprintf("missing: Stripe always sends %s.%s (null when empty)", kind, f)})
+				}
+			}
+		}
+		for k, c := range t {
+			walkObjects(c, ptr+"/"+k, out)
+		}
+	case []any:
+		for i, c := range t {
+			walkObjects(c, fmt.Sprintf("%s/%d", ptr, i), out)
+		}
+	}
+}

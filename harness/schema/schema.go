@@ -1,0 +1,331 @@
+// Package schema validates target responses against the pinned Stripe OpenAPI document (kin-openapi), and checks the
+// fields that the document leaves optional but Stripe always sends.
+//
+// Load is cheap (the pinned document is small and decoded with encoding/json); routes are resolved by a hand-built
+// matcher over the handful of pinned paths, so no kin router (and no whole-document validation) runs in a suite
+// process. The whole-document validation lives in this package's tests.
+package schema
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/pi-conformance/suite/fixtures/openapi"
+)
+
+// Validator validates responses of the pinned operations.
+type Validator struct {
+	doc    *openapi3.T
+	routes []route
+	// Version is the Stripe API version of the pinned document (info.version).
+	Version string
+}
+
+type route struct {
+	method   string
+	template string
+	segments []string
+	op       *openapi3.Operation
+}
+
+var (
+	defaultOnce sync.Once
+	defaultV    *Validator
+	defaultErr  error
+)
+
+// Default returns the process-wide validator for the pinned document, loading it on first use.
+func Default() (*Validator, error) {
+	defaultOnce.Do(func() { defaultV, defaultErr = Load(openapi.Document) })
+	return defaultV, defaultErr
+}
+
+// Load builds a validator from an OpenAPI 3.0 JSON document.
+func Load(document []byte) (*Validator, error) {
+	doc := &openapi3.T{}
+	if err := json.Unmarshal(document, doc); err != nil {
+		return nil, fmt.Errorf("schema: decode OpenAPI document: %w", err)
+	}
+	loader := openapi3.NewLoader()
+	if err := loader.ResolveRefsIn(doc, nil); err != nil {
+		return nil, fmt.Errorf("schema: resolve $refs: %w", err)
+	}
+	doc.Servers = nil
+	v := &Validator{doc: doc}
+	if doc.Info != nil {
+		v.Version = doc.Info.Version
+	}
+	for template, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			v.routes = append(v.routes, route{
+				method:   method,
+				template: template,
+				segments: strings.Split(strings.Trim(template, "/"), "/"),
+				op:       op,
+			})
+		}
+	}
+	// Literal segments win over parameters (e.g. /v1/payment_intents/search over /{intent}): sort by literal count.
+	sort.SliceStable(v.routes, func(i, j int) bool {
+		return literals(v.routes[i].segments) > literals(v.routes[j].segments)
+	})
+	return v, nil
+}
+
+// Document exposes the loaded document (read-only use).
+func (v *Validator) Document() *openapi3.T { return v.doc }
+
+func literals(segs []string) int {
+	n := 0
+	for _, s := range segs {
+		if !strings.HasPrefix(s, "{") {
+			n++
+		}
+	}
+	return n
+}
+
+// Operation returns the path template of the pinned operation matching method and a concrete path.
+func (v *Validator) Operation(method, path string) (string, bool) {
+	r := v.find(method, path)
+	if r == nil {
+		return "", false
+	}
+	return r.template, true
+}
+
+func (v *Validator) find(method, path string) *route {
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for i := range v.routes {
+		r := &v.routes[i]
+		if r.method != method || len(r.segments) != len(segs) {
+			continue
+		}
+		ok := true
+		for k, s := range r.segments {
+			if strings.HasPrefix(s, "{") {
+				if segs[k] == "" {
+					ok = false
+					break
+				}
+				continue
+			}
+			if s != segs[k] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return r
+		}
+	}
+	return nil
+}
+
+// Issue is one schema violation: where (a JSON pointer into the response body) and why.
+type Issue struct {
+	Pointer string `json:"pointer"`
+	Reason  string `json:"reason"`
+}
+
+func (i Issue) String() string {
+	p := i.Pointer
+	if p == "" {
+		p = "/"
+	}
+	return p + ": " + i.Reason
+}
+
+// Error is returned when a response does not conform. It lists every issue found, each with a JSON pointer.
+type Error struct {
+	Operation string // e.g. "POST /v1/payment_intents/{intent}/cancel"
+	Status    int
+	Schema    string // "payment_intent", "error", ...
+	Issues    []Issue
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "response %d to %s does not conform to the pinned Stripe schema", e.Status, e.Operation)
+	if e.Schema != "" {
+		fmt.Fprintf(&b, " (%s)", e.Schema)
+	}
+	b.WriteString(":")
+	for i, is := range e.Issues {
+		if i == 12 {
+			fmt.Fprintf(&b, "\n  … and %d more", len(e.Issues)-i)
+			break
+		}
+		b.WriteString("\n  ")
+		b.WriteString(is.String())
+	}
+	return b.String()
+}
+
+// ErrUnknownOperation is returned for a method and path that are not in the pinned document.
+var ErrUnknownOperation = errors.New("schema: operation not in the pinned document")
+
+// ValidateResponse validates one response to method+path (a concrete request path, e.g.
+// /v1/payment_intents/pi_123/cancel). A status with no specific response in the document is validated against
+// the "default" response (Stripe's error schema). It returns nil, ErrUnknownOperation (wrapped), or *Error.
+func (v *Validator) ValidateResponse(method, path string, status int, header http.Header, body []byte) error {
+	r := v.find(method, path)
+	if r == nil {
+		return fmt.Errorf("%w: %s %s", ErrUnknownOperation, method, path)
+	}
+	opName := r.method + " " + r.template
+	resp := r.op.Responses.Status(status)
+	if resp == nil {
+		resp = r.op.Responses.Default()
+	}
+	if resp == nil || resp.Value == nil {
+		return &Error{Operation: opName, Status: status, Issues: []Issue{{Reason: fmt.Sprintf("the document declares no response for status %d", status)}}}
+	}
+	mt := resp.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil {
+		return &Error{Operation: opName, Status: status, Issues: []Issue{{Reason: "the document declares no application/json body"}}}
+	}
+	schemaName := refName(mt.Schema.Ref)
+	if ct := header.Get("Content-Type"); true {
+		media, _, err := mime.ParseMediaType(ct)
+		if err != nil || media != "application/json" {
+			return &Error{Operation: opName, Status: status, Schema: schemaName, Issues: []Issue{{Reason: fmt.Sprintf("Content-Type is %q, want application/json", ct)}}}
+		}
+	}
+	var value any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&value); err != nil {
+		return &Error{Operation: opName, Status: status, Schema: schemaName, Issues: []Issue{{Reason: "body is not JSON: " + err.Error()}}}
+	}
+	if dec.More() {
+		return &Error{Operation: opName, Status: status, Schema: schemaName, Issues: []Issue{{Reason: "body has trailing data after the JSON value"}}}
+	}
+	if issues := v.visit(mt.Schema.Value, value); len(issues) > 0 {
+		return &Error{Operation: opName, Status: status, Schema: schemaName, Issues: issues}
+	}
+	return nil
+}
+
+// ValidateValue validates a decoded JSON value against a named component schema (e.g. "payment_intent").
+func (v *Validator) ValidateValue(component string, value any) []Issue {
+	ref := v.doc.Components.Schemas[component]
+	if ref == nil || ref.Value == nil {
+		return []Issue{{Reason: fmt.Sprintf("no component schema %q in the pinned document", component)}}
+	}
+	return v.visit(ref.Value, value)
+}
+
+func (v *Validator) visit(s *openapi3.Schema, value any) []Issue {
+	err := s.VisitJSON(value, openapi3.MultiErrors())
+	if err == nil {
+		return nil
+	}
+	var out []Issue
+	collect(err, "", &out)
+	return dedupe(out)
+}
+
+// explainAnyOf looks inside a failed anyOf: when exactly one alternative has the value's JSON type (Stripe's
+// expandable fields are anyOf [id string, object]), the failures inside that alternative are the real news.
+func explainAnyOf(se *openapi3.SchemaError, prefix string, out *[]Issue) bool {
+	if se.Schema == nil || len(se.Schema.AnyOf) == 0 {
+		return false
+	}
+	var match *openapi3.Schema
+	for _, alt := range se.Schema.AnyOf {
+		if alt.Value == nil || !sameJSONType(alt.Value, se.Value) {
+			continue
+		}
+		if match != nil {
+			return false
+		}
+		match = alt.Value
+	}
+	if match == nil {
+		return false
+	}
+	err := match.VisitJSON(se.Value, openapi3.MultiErrors())
+	if err == nil {
+		return false
+	}
+	before := len(*out)
+	collect(err, prefix, out)
+	return len(*out) > before
+}
+
+func sameJSONType(s *openapi3.Schema, v any) bool {
+	switch v.(type) {
+	case map[string]any:
+		return s.Type.Is("object") || len(s.Properties) > 0
+	case []any:
+		return s.Type.Is("array")
+	case string:
+		return s.Type.Is("string")
+	case bool:
+		return s.Type.Is("boolean")
+	case float64, json.Number:
+		return s.Type.Is("number") || s.Type.Is("integer")
+	}
+	return false
+}
+
+func collect(err error, prefix string, out *[]Issue) {
+	var me openapi3.MultiError
+	if errors.As(err, &me) {
+		for _, e := range me {
+			collect(e, prefix, out)
+		}
+		return
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		ptr := prefix
+		if p := se.JSONPointer(); len(p) > 0 {
+			ptr += "/" + strings.Join(p, "/")
+		}
+		if se.SchemaField == "anyOf" && explainAnyOf(se, ptr, out) {
+			return
+		}
+		reason := se.Reason
+		if reason == "" {
+			reason = se.Error()
+		}
+		if se.SchemaField != "" && !strings.Contains(reason, se.SchemaField) {
+			reason = fmt.Sprintf("%s (schema keyword %q)", reason, se.SchemaField)
+		}
+		*out = append(*out, Issue{Pointer: ptr, Reason: reason})
+		return
+	}
+	*out = append(*out, Issue{Pointer: prefix, Reason: err.Error()})
+}
+
+func dedupe(in []Issue) []Issue {
+	seen := map[Issue]bool{}
+	out := in[:0]
+	for _, i := range in {
+		if !seen[i] {
+			seen[i] = true
+			out = append(out, i)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Pointer < out[b].Pointer })
+	return out
+}
+
+func refName(ref string) string { return strings.TrimPrefix(ref, "#/components/schemas/") }
+
+// ValidateDocument runs kin-openapi's whole-document validation (slow; for tests, not suite runs).
+func (v *Validator) ValidateDocument(ctx context.Context) error { return v.doc.Validate(ctx) }
