@@ -1,0 +1,119 @@
+package matchers_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/onsi/gomega/types"
+
+	"github.com/pi-conformance/suite/harness/client"
+	. "github.com/pi-conformance/suite/harness/matchers"
+)
+
+func resp(status int, body string) *client.Response {
+	return &client.Response{Status: status, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(body)}
+}
+
+func check(t *testing.T, m types.GomegaMatcher, actual any, want bool, msgContains ...string) {
+	t.Helper()
+	ok, err := m.Match(actual)
+	if err != nil {
+		if want {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return
+	}
+	if ok != want {
+		t.Fatalf("match = %v, want %v; message:\n%s", ok, want, m.FailureMessage(actual))
+	}
+	if !want {
+		msg := m.FailureMessage(actual)
+		for _, s := range msgContains {
+			if !strings.Contains(msg, s) {
+				t.Errorf("failure message lacks %q:\n%s", s, msg)
+			}
+		}
+	}
+}
+
+const canceled = `{"id":"pi_1","object":"payment_intent","status":"canceled","amount":2000,"canceled_at":1700000000,"cancellation_reason":null,"metadata":{"k":"v"},"latest_charge":{"id":"ch_1","refunded":true}}`
+
+func TestHaveStatus(t *testing.T) {
+	check(t, HaveStatus(200), resp(200, canceled), true)
+	check(t, HaveStatus(200), resp(400, `{"error":{"type":"invalid_request_error"}}`), false, "HTTP 200", "answered HTTP 400", "invalid_request_error")
+	check(t, HaveStatus(200), "not a response", false)
+	check(t, HaveStatus(200), (*client.Response)(nil), false)
+}
+
+func TestHaveField(t *testing.T) {
+	r := resp(200, canceled)
+	check(t, HaveField("status", "canceled"), r, true)
+	check(t, HaveField("amount", 2000), r, true)
+	check(t, HaveField("amount", int64(2000)), r, true)
+	check(t, HaveField("cancellation_reason", nil), r, true)
+	check(t, HaveField("latest_charge.refunded", true), r, true)
+	check(t, HaveField("metadata.k", "v"), r, true)
+	check(t, HaveField("status", "succeeded"), r, false, `status = "canceled"`)
+	check(t, HaveField("amount", 2001), r, false, "amount = 2000")
+	check(t, HaveField("amount", "2000"), r, false)
+	check(t, HaveField("cancellation_reason", "duplicate"), r, false, "cancellation_reason = null")
+	check(t, HaveField("canceled_at", nil), r, false)
+	check(t, HaveField("missing", nil), r, false, "missing is absent")
+	check(t, HaveField("status", "canceled"), resp(200, `<html>`), false, "not a JSON object")
+	// a number sent as a string is not the number
+	check(t, HaveField("amount", 2000), resp(200, `{"amount":"2000"}`), false)
+}
+
+func TestBeStripeError(t *testing.T) {
+	state := `{"error":{"type":"invalid_request_error","code":"payment_intent_unexpected_state","message":"m"}}`
+	check(t, BeStripeError(400, "invalid_request_error", "payment_intent_unexpected_state"), resp(400, state), true)
+	check(t, BeStripeError(400, "invalid_request_error", ""), resp(400, state), true)
+	check(t, BeStripeError(400, "invalid_request_error", "payment_intent_unexpected_state"), resp(402, state), false, "answered HTTP 402")
+	check(t, BeStripeError(400, "invalid_request_error", "resource_missing"), resp(400, state), false, `error.code = "payment_intent_unexpected_state"`)
+	check(t, BeStripeError(400, "card_error", ""), resp(400, state), false, `error.type = "invalid_request_error"`)
+	check(t, BeStripeError(400, "invalid_request_error", "x"), resp(400, `{"error":{"type":"invalid_request_error"}}`), false, "error.code is absent")
+	check(t, BeStripeError(400, "invalid_request_error", ""), resp(400, `{"message":"no envelope"}`), false, `no "error" object`)
+	check(t, BeStripeError(401, "invalid_request_error", "-"), resp(401, `{"error":{"type":"invalid_request_error","message":"m"}}`), true)
+	check(t, BeStripeError(401, "invalid_request_error", "-"), resp(401, `{"error":{"type":"invalid_request_error","code":"x"}}`), false, "none is expected")
+}
+
+func TestBeClientError(t *testing.T) {
+	e := `{"error":{"type":"invalid_request_error","message":"m"}}`
+	check(t, BeClientError("invalid_request_error"), resp(400, e), true)
+	check(t, BeClientError("invalid_request_error"), resp(409, e), true)
+	check(t, BeClientError("invalid_request_error"), resp(200, canceled), false, "answered HTTP 200", `no "error" object`)
+	check(t, BeClientError("invalid_request_error"), resp(500, e), false, "answered HTTP 500")
+}
+
+func TestHaveFieldSatisfying(t *testing.T) {
+	positive := func(v any) string {
+		if n, ok := AsInt(v); ok && n > 0 {
+			return ""
+		}
+		return "not positive"
+	}
+	check(t, HaveFieldSatisfying("canceled_at", "positive", positive), resp(200, canceled), true)
+	check(t, HaveFieldSatisfying("cancellation_reason", "positive", positive), resp(200, canceled), false, "not positive")
+}
+
+func TestHaveHeader(t *testing.T) {
+	r := resp(200, canceled)
+	r.Header.Set("Request-Id", "req_1")
+	check(t, HaveHeader("Request-Id"), r, true)
+	check(t, HaveHeader("Request-Id", "req_1"), r, true)
+	check(t, HaveHeader("Request-Id", "req_2"), r, false, `"req_1"`)
+	check(t, HaveHeader("Idempotent-Replayed"), r, false, "absent")
+}
+
+func TestLookup(t *testing.T) {
+	obj := map[string]any{"a": []any{map[string]any{"b": 1.0}}}
+	if v, ok := Lookup(obj, "a.0.b"); !ok || v != 1.0 {
+		t.Errorf("a.0.b = %v %v", v, ok)
+	}
+	for _, p := range []string{"a.1.b", "a.x", "a.0.b.c", "z"} {
+		if _, ok := Lookup(obj, p); ok {
+			t.Errorf("%s should not resolve", p)
+		}
+	}
+}
