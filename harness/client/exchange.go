@@ -1,0 +1,282 @@
+package client
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Exchange is the redacted record of one Do call (all its attempts). It is immutable once Do returns and is
+// marshalled to JSON for the reports (labels.EntryExchanges).
+type Exchange struct {
+	Method         string        `json:"method"`
+	URL            string        `json:"url"`                       // redacted
+	RequestHeader  http.Header   `json:"request_header,omitempty"`  // redacted
+	RequestBody    string        `json:"request_body,omitempty"`    // redacted
+	Status         int           `json:"status"`                    // 0 if no response
+	ResponseHeader http.Header   `json:"response_header,omitempty"` // redacted
+	ResponseBody   string        `json:"response_body,omitempty"`   // redacted, full (the reports truncate)
+	Started        time.Time     `json:"started"`
+	Duration       time.Duration `json:"duration_ns"` // total incl. retries
+	Attempts       int           `json:"attempts"`
+	Err            string        `json:"error,omitempty"` // transport error text, redacted
+
+	// Additions.
+	RetryLog   []string `json:"retry_log,omitempty"`   // one line per retried attempt: what happened and the delay
+	CustomAuth bool     `json:"custom_auth,omitempty"` // Request.Auth supplied a key other than the client's (redacted too)
+	BodyRaw    bool     `json:"body_raw,omitempty"`    // the body came from Request.RawBody (Curl sends it verbatim)
+	KeyEnv     string   `json:"key_env,omitempty"`     // variable Curl uses for the client's key
+}
+
+// Path returns the path and query of URL ("/v1/payment_intents/pi_1/cancel").
+func (e *Exchange) Path() string {
+	u, err := url.Parse(e.URL)
+	if err != nil {
+		return e.URL
+	}
+	return u.RequestURI()
+}
+
+// Curl returns a one-line curl command that repeats the request. The key never appears: it is read from
+// $CONFORMANCE_API_KEY (Config.APIKeyEnv), or $CONFORMANCE_OTHER_API_KEY for a per-request key.
+func (e *Exchange) Curl() string {
+	var parts []string
+	add := func(s ...string) { parts = append(parts, s...) }
+	add("curl", "-sS", "-X", shellQuote(e.Method), singleQuote(e.URL))
+	if strings.ContainsAny(e.URL, "[]{}") {
+		add("-g") // no URL globbing
+	}
+
+	env := e.KeyEnv
+	if env == "" {
+		env = DefaultAPIKeyEnv
+	}
+	if e.CustomAuth {
+		env = OtherAPIKeyEnv
+	}
+	for _, v := range e.RequestHeader.Values("Authorization") {
+		switch {
+		case strings.HasPrefix(v, "Bearer "):
+			add("-H", `"Authorization: Bearer $`+env+`"`)
+		case strings.HasPrefix(v, "Basic "):
+			add("-u", `"$`+env+`:"`)
+		default:
+			add("-H", singleQuote("Authorization: "+v))
+		}
+	}
+	keys := make([]string, 0, len(e.RequestHeader))
+	for k := range e.RequestHeader {
+		switch k {
+		case "Authorization", "User-Agent", "Content-Length", "Accept-Encoding", "Host":
+			continue
+		}
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return headerRank(keys[i]) < headerRank(keys[j]) || headerRank(keys[i]) == headerRank(keys[j]) && keys[i] < keys[j]
+	})
+	for _, k := range keys {
+		for _, v := range e.RequestHeader[k] {
+			add("-H", singleQuote(k+": "+v))
+		}
+	}
+
+	hasBody := e.RequestBody != "" || e.BodyRaw || e.Method == http.MethodPost || e.Method == http.MethodPut || e.Method == http.MethodPatch
+	if hasBody {
+		if e.RequestHeader.Get("Content-Type") == "" {
+			add("-H", singleQuote("Content-Type:")) // curl would otherwise add a form Content-Type
+		}
+		add(curlBody(e.RequestBody, e.BodyRaw)...)
+	}
+	return strings.Join(parts, " ")
+}
+
+func headerRank(k string) int {
+	switch k {
+	case "Idempotency-Key":
+		return 0
+	case "Stripe-Version":
+		return 1
+	case "Content-Type":
+		return 2
+	}
+	return 3
+}
+
+// curlBody renders a body as curl data options: one --data-urlencode per form pair when the body is a form that can
+// be re-encoded, otherwise the bytes verbatim.
+func curlBody(body string, raw bool) []string {
+	if body == "" {
+		return []string{"-d", "''"}
+	}
+	if !raw {
+		if vals, err := url.ParseQuery(body); err == nil {
+			keys := make([]string, 0, len(vals))
+			for k := range vals {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var out []string
+			for _, k := range keys {
+				for _, v := range vals[k] {
+					if curlSafeName(k) {
+						out = append(out, "--data-urlencode", singleQuote(k+"="+v))
+					} else {
+						out = append(out, "-d", singleQuote(url.QueryEscape(k)+"="+url.QueryEscape(v)))
+					}
+				}
+			}
+			return out
+		}
+	}
+	return []string{"--data-raw", singleQuote(body)}
+}
+
+// curlSafeName reports whether curl's --data-urlencode "name=content" form keeps name intact (curl does not encode
+// the name, and splits at the first "=" or "@").
+func curlSafeName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-.[]", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// shellQuote quotes s for a POSIX shell: bare when it is plainly safe, else in single quotes.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,/:@%+=") == "" {
+		return s
+	}
+	return singleQuote(s)
+}
+
+// singleQuote always wraps s in single quotes (a quote inside becomes quote, backslash, quote, quote), so the
+// shell expands nothing in it.
+func singleQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Summary renders the exchange for a failure message:
+//
+//	POST /v1/payment_intents/pi_1/cancel
+//	  request: cancellation_reason=duplicate
+//	  response: 400 Bad Request
+//	  body: {…at most maxBody bytes…}
+//	  reproduce: curl …
+//
+// maxBody <= 0 means no limit. JSON bodies are compacted before truncation.
+func (e *Exchange) Summary(maxBody int) string {
+	var b strings.Builder
+	b.WriteString(e.Method + " " + e.Path())
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (%d attempts)", e.Attempts)
+	}
+	b.WriteString("\n  request: " + excerpt(readableBody(e.RequestBody, e.BodyRaw), maxBody, "(none)"))
+	if e.Status == 0 {
+		fmt.Fprintf(&b, "\n  response: none\n  error: %s", e.Err)
+	} else {
+		b.WriteString("\n  response: " + statusLine(e.Status))
+		b.WriteString("\n  body: " + excerpt(compactJSON(e.ResponseBody), maxBody, "(empty)"))
+	}
+	for _, l := range e.RetryLog {
+		b.WriteString("\n  retry: " + l)
+	}
+	b.WriteString("\n  reproduce: " + e.Curl())
+	return b.String()
+}
+
+// readableBody shows a form body with its keys and values decoded (brackets readable), in wire order.
+func readableBody(body string, raw bool) string {
+	if raw || body == "" {
+		return body
+	}
+	pairs := strings.Split(body, "&")
+	for i, p := range pairs {
+		k, v, _ := strings.Cut(p, "=")
+		dk, err1 := url.QueryUnescape(k)
+		dv, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			return body
+		}
+		pairs[i] = dk + "=" + dv
+	}
+	return strings.Join(pairs, "&")
+}
+
+func compactJSON(s string) string {
+	var buf bytes.Buffer
+	if json.Valid([]byte(s)) && json.Compact(&buf, []byte(s)) == nil {
+		return buf.String()
+	}
+	return s
+}
+
+func excerpt(s string, max int, empty string) string {
+	if s == "" {
+		return empty
+	}
+	s = strings.ReplaceAll(s, "\n", `\n`)
+	if max <= 0 || len(s) <= max {
+		return s
+	}
+	return truncate(s, max) + "… (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// Recorder collects exchanges. It is safe for concurrent use.
+type Recorder struct {
+	mu sync.Mutex
+	ex []*Exchange
+}
+
+// NewRecorder returns an empty Recorder.
+func NewRecorder() *Recorder { return &Recorder{} }
+
+func (r *Recorder) add(e *Exchange) {
+	r.mu.Lock()
+	r.ex = append(r.ex, e)
+	r.mu.Unlock()
+}
+
+// Exchanges returns the recorded exchanges in the order their calls completed.
+func (r *Recorder) Exchanges() []*Exchange {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*Exchange(nil), r.ex...)
+}
+
+// Reset forgets every recorded exchange.
+func (r *Recorder) Reset() {
+	r.mu.Lock()
+	r.ex = nil
+	r.mu.Unlock()
+}
+
+// Count returns the number of recorded exchanges.
+func (r *Recorder) Count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.ex)
+}

@@ -1,0 +1,117 @@
+// Package redact removes credentials from text and HTTP headers before they reach logs, reports or failure
+// messages.
+//
+// Three rules apply, in this order:
+//
+//  1. Every occurrence of each non-empty secret passed by the caller becomes "[REDACTED]". The base64 form that HTTP
+//     Basic authentication uses for a key ("<secret>:" encoded) is replaced as well, so a key cannot leak through a
+//     recorded Basic header either.
+//  2. Anything shaped like a Stripe secret or restricted key (sk_test_, sk_live_, rk_test_, rk_live_ followed by at
+//     least 8 key characters) keeps its prefix and loses the rest: "sk_test_[REDACTED]".
+//  3. The credential after "Authorization: Basic" or "Authorization: Bearer" in free text (log lines, dumped headers,
+//     curl commands) becomes "[REDACTED]". Shell variables ("$CONFORMANCE_API_KEY") and already redacted values are
+//     left alone, so String is idempotent.
+package redact
+
+import (
+	"encoding/base64"
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+// Mask is the replacement text for a removed credential.
+const Mask = "[REDACTED]"
+
+var (
+	// stripeKey matches Stripe secret and restricted keys. Key characters are ASCII letters, digits and "_" (test
+	// fixtures such as "sk_test_conformance_reference" use underscores). There is deliberately no leading word
+	// boundary: a key glued to other text is still masked.
+	stripeKey = regexp.MustCompile(`(sk|rk)_(test|live)_[A-Za-z0-9_]{8,}`)
+
+	// authValue matches the credential of an Authorization header written in text, in the common renderings:
+	//   Authorization: Bearer x      (wire format, curl -H)
+	//   Authorization:[Bearer x]     (fmt of an http.Header)
+	//   "Authorization": "Basic x"   (JSON)
+	//   authorization=Bearer x       (key=value logs)
+	// The credential's first character may not be "$" or "[" so that shell variables and "[REDACTED]" survive.
+	authValue = regexp.MustCompile(`(?i)(authorization["']?\s*[:=]\s*["'\[]?\s*)(basic|bearer)(\s+)([^\s"'\],;$\[][^\s"'\],;]*)`)
+)
+
+// String returns s with every secret, every Stripe-key-shaped token and every Authorization credential masked.
+// Empty secrets are ignored.
+func String(s string, secrets ...string) string {
+	if s == "" {
+		return s
+	}
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
+		}
+		s = strings.ReplaceAll(s, secret, Mask)
+		// HTTP Basic with the key as username and an empty password, in both base64 alphabets.
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding} {
+			if b := enc.EncodeToString([]byte(secret + ":")); strings.Contains(s, b) {
+				s = strings.ReplaceAll(s, b, Mask)
+			}
+		}
+	}
+	s = stripeKey.ReplaceAllString(s, "${1}_${2}_"+Mask)
+	s = authValue.ReplaceAllString(s, "${1}${2}${3}"+Mask)
+	return s
+}
+
+// Header returns a redacted copy of h (nil for nil). Authorization and Proxy-Authorization values keep only their
+// scheme ("Bearer [REDACTED]", "Basic [REDACTED]", or "[REDACTED]" when there is no scheme); every other value goes
+// through String.
+func Header(h http.Header, secrets ...string) http.Header {
+	if h == nil {
+		return nil
+	}
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		cp := make([]string, len(vs))
+		sensitive := isAuthHeader(k)
+		for i, v := range vs {
+			if sensitive {
+				cp[i] = authHeaderValue(v)
+			} else {
+				cp[i] = String(v, secrets...)
+			}
+		}
+		out[k] = cp
+	}
+	return out
+}
+
+func isAuthHeader(k string) bool {
+	switch http.CanonicalHeaderKey(k) {
+	case "Authorization", "Proxy-Authorization":
+		return true
+	}
+	return false
+}
+
+func authHeaderValue(v string) string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return ""
+	}
+	scheme, _, hasCred := strings.Cut(v, " ")
+	if !hasCred {
+		return Mask
+	}
+	switch strings.ToLower(scheme) {
+	case "bearer":
+		return "Bearer " + Mask
+	case "basic":
+		return "Basic " + Mask
+	}
+	// Some other scheme: keep it if it looks like a token (letters, digits, "-"), so reports still show what was sent.
+	for _, r := range scheme {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return Mask
+		}
+	}
+	return scheme + " " + Mask
+}

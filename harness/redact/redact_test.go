@@ -1,0 +1,143 @@
+package redact
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+const key = "sk_test_51HxyzABCDEFghijkl0123456789"
+
+func TestStringSecretsReplacedEverywhere(t *testing.T) {
+	in := "a=" + key + " b=" + key + " c=hunter2 d=other"
+	got := String(in, key, "hunter2", "")
+	want := "a=[REDACTED] b=[REDACTED] c=[REDACTED] d=other"
+	if got != want {
+		t.Fatalf("String = %q, want %q", got, want)
+	}
+}
+
+func TestStringEmptySecretIsIgnored(t *testing.T) {
+	in := "nothing to hide"
+	if got := String(in, ""); got != in {
+		t.Fatalf("empty secret changed text: %q", got)
+	}
+}
+
+func TestStringStripeKeyShapes(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"sk_test_abcdefgh12", "sk_test_[REDACTED]"},
+		{"key sk_live_ABCDEFGH12345678 end", "key sk_live_[REDACTED] end"},
+		{`{"k":"rk_test_0123456789abcdef"}`, `{"k":"rk_test_[REDACTED]"}`},
+		{"rk_live_ZZZZZZZZ", "rk_live_[REDACTED]"},
+		{"sk_test_conformance_reference", "sk_test_[REDACTED]"},
+		{"Bearer=xsk_test_abcdefgh", "Bearer=xsk_test_[REDACTED]"},
+		// Fewer than 8 key characters: not a key shape (Stripe's own masked form stays as is).
+		{"sk_test_short", "sk_test_short"},
+		{"Invalid API Key provided: sk_test_****wxyz", "Invalid API Key provided: sk_test_****wxyz"},
+		// Publishable keys are not secret.
+		{"pk_test_abcdefghijkl", "pk_test_abcdefghijkl"},
+	}
+	for _, c := range cases {
+		if got := String(c.in); got != c.want {
+			t.Errorf("String(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestStringAuthorizationInText(t *testing.T) {
+	b64 := base64.StdEncoding.EncodeToString([]byte("opaque-user:pw"))
+	cases := []struct{ in, want string }{
+		{"Authorization: Bearer opaque-token-123", "Authorization: Bearer [REDACTED]"},
+		{"authorization: basic " + b64 + "\nNext: x", "authorization: basic [REDACTED]\nNext: x"},
+		{"map[Authorization:[Bearer tok123] Accept:[*/*]]", "map[Authorization:[Bearer [REDACTED]] Accept:[*/*]]"},
+		{`{"Authorization": "Basic ` + b64 + `"}`, `{"Authorization": "Basic [REDACTED]"}`},
+		{"curl -H 'Authorization: Bearer tok123' x", "curl -H 'Authorization: Bearer [REDACTED]' x"},
+		// Shell variables and already redacted values are kept.
+		{`-H "Authorization: Bearer $CONFORMANCE_API_KEY"`, `-H "Authorization: Bearer $CONFORMANCE_API_KEY"`},
+		{"Authorization: Bearer [REDACTED]", "Authorization: Bearer [REDACTED]"},
+	}
+	for _, c := range cases {
+		if got := String(c.in); got != c.want {
+			t.Errorf("String(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestStringBasicAuthOfSecretInText(t *testing.T) {
+	// A non-Stripe-shaped secret in base64 form, outside any Authorization header (e.g. a dumped request line).
+	secret := "opaquesecret"
+	b64 := base64.StdEncoding.EncodeToString([]byte(secret + ":"))
+	got := String("creds="+b64, secret)
+	if strings.Contains(got, b64) || got != "creds=[REDACTED]" {
+		t.Fatalf("base64 Basic credential leaked: %q", got)
+	}
+}
+
+func TestStringIsIdempotent(t *testing.T) {
+	in := "Authorization: Bearer " + key + " body " + key
+	once := String(in, key)
+	if twice := String(once, key); twice != once {
+		t.Fatalf("not idempotent: %q then %q", once, twice)
+	}
+}
+
+func TestHeaderAuthorization(t *testing.T) {
+	basic := base64.StdEncoding.EncodeToString([]byte(key + ":"))
+	h := http.Header{
+		"Authorization":       {"Basic " + basic},
+		"Proxy-Authorization": {"Bearer " + key},
+		"X-Echo":              {"got " + key, "fine"},
+		"Stripe-Version":      {"2026-08-26.dahlia"},
+	}
+	orig := h.Clone()
+	got := Header(h, key)
+
+	if v := got.Get("Authorization"); v != "Basic [REDACTED]" {
+		t.Errorf("Authorization = %q", v)
+	}
+	if v := got.Get("Proxy-Authorization"); v != "Bearer [REDACTED]" {
+		t.Errorf("Proxy-Authorization = %q", v)
+	}
+	if v := got.Values("X-Echo"); len(v) != 2 || v[0] != "got [REDACTED]" || v[1] != "fine" {
+		t.Errorf("X-Echo = %q", v)
+	}
+	if v := got.Get("Stripe-Version"); v != "2026-08-26.dahlia" {
+		t.Errorf("Stripe-Version = %q", v)
+	}
+	// A copy: the input is unchanged.
+	if fmt.Sprint(h) != fmt.Sprint(orig) {
+		t.Errorf("input header was modified: %v", h)
+	}
+	// The key, and its base64 Basic form, appear nowhere in the rendered header.
+	dump := fmt.Sprint(got)
+	for _, leak := range []string{key, basic, "51HxyzABCDEF"} {
+		if strings.Contains(dump, leak) {
+			t.Errorf("redacted header leaks %q: %s", leak, dump)
+		}
+	}
+}
+
+func TestHeaderBasicWithoutSecretArgument(t *testing.T) {
+	// Even when the caller forgets to pass the key, the Authorization value is masked.
+	basic := base64.StdEncoding.EncodeToString([]byte(key + ":"))
+	got := Header(http.Header{"authorization": {"Basic " + basic}})
+	if dump := fmt.Sprint(got); strings.Contains(dump, basic) || !strings.Contains(dump, "Basic [REDACTED]") {
+		t.Fatalf("basic credential not masked: %s", dump)
+	}
+}
+
+func TestHeaderOtherSchemesAndEdgeCases(t *testing.T) {
+	got := Header(http.Header{"Authorization": {"Token abc", "rawcredential", ""}})
+	want := []string{"Token [REDACTED]", "[REDACTED]", ""}
+	for i, v := range got.Values("Authorization") {
+		if v != want[i] {
+			t.Errorf("value %d = %q, want %q", i, v, want[i])
+		}
+	}
+	if Header(nil) != nil {
+		t.Error("Header(nil) != nil")
+	}
+}
