@@ -53,8 +53,8 @@ func AsInt(v any) (int64, bool) {
 	return 0, false
 }
 
-// Equal compares a decoded JSON value with an expected Go value: numbers by value, nil with JSON null.
-func Equal(actual, expected any) bool {
+// JSONEqual compares a decoded JSON value with an expected Go value: numbers by value, nil with JSON null.
+func JSONEqual(actual, expected any) bool {
 	if expected == nil {
 		return actual == nil
 	}

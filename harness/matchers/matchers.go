@@ -89,8 +89,8 @@ func HaveStatus(code int) types.GomegaMatcher {
 	})
 }
 
-// HaveField succeeds when the JSON body has expected at path (dotted, e.g. "error.code"); nil expects JSON null.
-func HaveField(path string, expected any) types.GomegaMatcher {
+// HaveJSON succeeds when the JSON body has expected at path (dotted, e.g. "error.code"); nil expects JSON null.
+func HaveJSON(path string, expected any) types.GomegaMatcher {
 	return match(fmt.Sprintf("to answer with %s = %s", path, Show(expected)), func(r *client.Response, obj map[string]any) string {
 		if obj == nil {
 			return "the body is not a JSON object"
@@ -99,15 +99,15 @@ func HaveField(path string, expected any) types.GomegaMatcher {
 		if !ok {
 			return fmt.Sprintf("%s is absent", path)
 		}
-		if !Equal(v, expected) {
+		if !JSONEqual(v, expected) {
 			return fmt.Sprintf("%s = %s", path, Show(v))
 		}
 		return ""
 	})
 }
 
-// HaveFieldSatisfying succeeds when the value at path exists and pred returns "" for it (else the reason).
-func HaveFieldSatisfying(path, description string, pred func(v any) string) types.GomegaMatcher {
+// HaveJSONSatisfying succeeds when the value at path exists and pred returns "" for it (else the reason).
+func HaveJSONSatisfying(path, description string, pred func(v any) string) types.GomegaMatcher {
 	return match(fmt.Sprintf("to answer with %s %s", path, description), func(r *client.Response, obj map[string]any) string {
 		if obj == nil {
 			return "the body is not a JSON object"
@@ -165,7 +165,7 @@ func stripeErrorReason(r *client.Response, obj map[string]any, statusOK func(int
 	if !ok {
 		return strings.Join(append(problems, "the body has no \"error\" object"), "; ")
 	}
-	if errType != "" && !Equal(e["type"], errType) {
+	if errType != "" && !JSONEqual(e["type"], errType) {
 		problems = append(problems, fmt.Sprintf("error.type = %s", Show(e["type"])))
 	}
 	got, has := e["code"]
@@ -177,7 +177,7 @@ func stripeErrorReason(r *client.Response, obj map[string]any, statusOK func(int
 		}
 	case !has:
 		problems = append(problems, "error.code is absent")
-	case !Equal(got, code):
+	case !JSONEqual(got, code):
 		problems = append(problems, fmt.Sprintf("error.code = %s", Show(got)))
 	}
 	return strings.Join(problems, "; ")

@@ -46,23 +46,23 @@ func TestHaveStatus(t *testing.T) {
 	check(t, HaveStatus(200), (*client.Response)(nil), false)
 }
 
-func TestHaveField(t *testing.T) {
+func TestHaveJSON(t *testing.T) {
 	r := resp(200, canceled)
-	check(t, HaveField("status", "canceled"), r, true)
-	check(t, HaveField("amount", 2000), r, true)
-	check(t, HaveField("amount", int64(2000)), r, true)
-	check(t, HaveField("cancellation_reason", nil), r, true)
-	check(t, HaveField("latest_charge.refunded", true), r, true)
-	check(t, HaveField("metadata.k", "v"), r, true)
-	check(t, HaveField("status", "succeeded"), r, false, `status = "canceled"`)
-	check(t, HaveField("amount", 2001), r, false, "amount = 2000")
-	check(t, HaveField("amount", "2000"), r, false)
-	check(t, HaveField("cancellation_reason", "duplicate"), r, false, "cancellation_reason = null")
-	check(t, HaveField("canceled_at", nil), r, false)
-	check(t, HaveField("missing", nil), r, false, "missing is absent")
-	check(t, HaveField("status", "canceled"), resp(200, `<html>`), false, "not a JSON object")
+	check(t, HaveJSON("status", "canceled"), r, true)
+	check(t, HaveJSON("amount", 2000), r, true)
+	check(t, HaveJSON("amount", int64(2000)), r, true)
+	check(t, HaveJSON("cancellation_reason", nil), r, true)
+	check(t, HaveJSON("latest_charge.refunded", true), r, true)
+	check(t, HaveJSON("metadata.k", "v"), r, true)
+	check(t, HaveJSON("status", "succeeded"), r, false, `status = "canceled"`)
+	check(t, HaveJSON("amount", 2001), r, false, "amount = 2000")
+	check(t, HaveJSON("amount", "2000"), r, false)
+	check(t, HaveJSON("cancellation_reason", "duplicate"), r, false, "cancellation_reason = null")
+	check(t, HaveJSON("canceled_at", nil), r, false)
+	check(t, HaveJSON("missing", nil), r, false, "missing is absent")
+	check(t, HaveJSON("status", "canceled"), resp(200, `<html>`), false, "not a JSON object")
 	// a number sent as a string is not the number
-	check(t, HaveField("amount", 2000), resp(200, `{"amount":"2000"}`), false)
+	check(t, HaveJSON("amount", 2000), resp(200, `{"amount":"2000"}`), false)
 }
 
 func TestBeStripeError(t *testing.T) {
@@ -86,15 +86,15 @@ func TestBeClientError(t *testing.T) {
 	check(t, BeClientError("invalid_request_error"), resp(500, e), false, "answered HTTP 500")
 }
 
-func TestHaveFieldSatisfying(t *testing.T) {
+func TestHaveJSONSatisfying(t *testing.T) {
 	positive := func(v any) string {
 		if n, ok := AsInt(v); ok && n > 0 {
 			return ""
 		}
 		return "not positive"
 	}
-	check(t, HaveFieldSatisfying("canceled_at", "positive", positive), resp(200, canceled), true)
-	check(t, HaveFieldSatisfying("cancellation_reason", "positive", positive), resp(200, canceled), false, "not positive")
+	check(t, HaveJSONSatisfying("canceled_at", "positive", positive), resp(200, canceled), true)
+	check(t, HaveJSONSatisfying("cancellation_reason", "positive", positive), resp(200, canceled), false, "not positive")
 }
 
 func TestHaveHeader(t *testing.T) {

@@ -263,7 +263,7 @@ func GenerateFrom(source []byte, moduleVersion string) (*Output, error) {
 		Rules: []string{
 			"keep only the listed operations and every component schema they reach through $ref",
 			"drop prose keywords: " + strings.Join(sortedKeys(prose), ", ") + " (except the description OpenAPI requires on response objects)",
-			"collapse expandable fields (anyOf [id string, $ref] with x-expansionResources) not listed in expansions to the id string",
+			"expandable fields (anyOf [id string, $ref] with x-expansionResources) not listed in expansions keep the id string and accept, in place of the full resource, any object with string id and object (x-conformanceUnrequestedExpansion)",
 			"drop servers, so validation is host-agnostic",
 		},
 	}
@@ -318,7 +318,10 @@ func collapseExpandables(owner string, node any, allowed, used map[string]bool) 
 	}
 }
 
-// collapse keeps the non-$ref alternatives of an expandable anyOf (the id string).
+// collapse keeps the non-$ref alternatives of an expandable anyOf (the id string) and replaces the expanded
+// resources by a generic expanded object (an object with string id and object). Stripe never expands a field
+// nobody asked for, but some Stripe-compatible targets (stripe-mock's fixtures, for one) do; their answer stays
+// valid, and the document does not need the schemas of every resource reachable through an expansion.
 func collapse(p map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range p {
@@ -338,16 +341,16 @@ func collapse(p map[string]any) map[string]any {
 			keep = append(keep, a)
 		}
 	}
-	switch len(keep) {
-	case 0:
-		out["type"] = "string"
-	case 1:
-		for k, v := range keep[0].(map[string]any) {
-			out[k] = v
-		}
-	default:
-		out["anyOf"] = keep
-	}
+	keep = append(keep, map[string]any{
+		"type":     "object",
+		"required": []any{"id", "object"},
+		"properties": map[string]any{
+			"id":     map[string]any{"type": "string", "maxLength": 5000},
+			"object": map[string]any{"type": "string", "maxLength": 5000},
+		},
+		"x-conformanceUnrequestedExpansion": true,
+	})
+	out["anyOf"] = keep
 	return out
 }
 

@@ -1,0 +1,106 @@
+// Package framework is what every spec of the suite stands on: the configured target (or the embedded reference),
+// the client, the schema validator, a per-spec Session that records every exchange, validates every response and
+// cleans up what the spec created, and the outcome conventions the reports read.
+package framework
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pi-conformance/suite/harness/client"
+	"github.com/pi-conformance/suite/harness/config"
+	"github.com/pi-conformance/suite/harness/reference"
+	"github.com/pi-conformance/suite/harness/schema"
+)
+
+// Framework is built once per suite process.
+type Framework struct {
+	Config config.Config
+	Client *client.Client
+	Schema *schema.Validator
+	// RunID tags every object this run creates (metadata[conformance_run]).
+	RunID string
+	// TargetURL is the URL actually used (the embedded reference's when Config.TargetURL is empty).
+	TargetURL string
+}
+
+// RunMetadataKey is the metadata key that tags every object the run creates.
+const RunMetadataKey = "conformance_run"
+
+// NewRunID returns a fresh run id.
+func NewRunID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b)
+}
+
+// New builds the framework for a target URL (already resolved: the embedded reference's URL when
+// cfg.TargetURL is empty).
+func New(cfg config.Config, targetURL, runID string) (*Framework, error) {
+	v, err := schema.Default()
+	if err != nil {
+		return nil, err
+	}
+	version := cfg.StripeVersion
+	if version == "" {
+		version = v.Version
+	}
+	c, err := client.New(client.Config{
+		BaseURL:        targetURL,
+		APIKey:         cfg.APIKey,
+		StripeVersion:  version,
+		RequestTimeout: cfg.RequestTimeout.Duration,
+		MaxRetries:     cfg.MaxRetries,
+		RateLimit:      cfg.RateLimit,
+		UserAgent:      "pi-conformance-suite/" + SuiteVersion(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Framework{Config: cfg, Client: c, Schema: v, RunID: runID, TargetURL: targetURL}, nil
+}
+
+// Embedded is a reference target served on loopback for this run.
+type Embedded struct {
+	URL    string
+	server *http.Server
+	ln     net.Listener
+}
+
+// StartEmbedded serves the reference target on 127.0.0.1 (a free port) and returns its URL.
+func StartEmbedded(opts reference.Options) (*Embedded, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start the embedded reference target: %w", err)
+	}
+	srv := &http.Server{Handler: reference.New(opts), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return &Embedded{URL: "http://" + ln.Addr().String(), server: srv, ln: ln}, nil
+}
+
+// Stop shuts the embedded target down.
+func (e *Embedded) Stop() {
+	if e != nil && e.server != nil {
+		_ = e.server.Close()
+	}
+}
+
+// TargetHost is the target's host for reports (never the key, never a path).
+func (f *Framework) TargetHost() string {
+	u := f.TargetURL
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+	}
+	if i := strings.IndexAny(u, "/?#"); i >= 0 {
+		u = u[:i]
+	}
+	if at := strings.LastIndex(u, "@"); at >= 0 {
+		u = u[at+1:]
+	}
+	return u
+}

@@ -1,0 +1,248 @@
+package framework
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/pi-conformance/suite/harness/client"
+	"github.com/pi-conformance/suite/harness/labels"
+	"github.com/pi-conformance/suite/harness/matchers"
+	"github.com/pi-conformance/suite/harness/schema"
+)
+
+// Resp is a target response with its decoded JSON object (nil when the body is not a JSON object).
+type Resp struct {
+	*client.Response
+	Obj map[string]any
+}
+
+// ClientResponse lets the matchers unwrap a Resp.
+func (r *Resp) ClientResponse() *client.Response { return r.Response }
+
+// Get returns the value at a dotted path of the body ("error.code"), or nil.
+func (r *Resp) Get(path string) any {
+	v, _ := matchers.Lookup(r.Obj, path)
+	return v
+}
+
+// Str returns the string at path, or "".
+func (r *Resp) Str(path string) string {
+	s, _ := r.Get(path).(string)
+	return s
+}
+
+// Int returns the integer at path and whether there was one.
+func (r *Resp) Int(path string) (int64, bool) { return matchers.AsInt(r.Get(path)) }
+
+// ID is the "id" of the returned object.
+func (r *Resp) ID() string { return r.Str("id") }
+
+// Session is one spec's view of the target: its own recorder, the objects it created, and cleanup.
+// Create it in a BeforeEach with f.NewSession(); it registers its own cleanup and reporting.
+type Session struct {
+	F      *Framework
+	Client *client.Client
+	Rec    *client.Recorder
+
+	mu             sync.Mutex
+	intents        []string
+	schemaFindings []string
+}
+
+// NewSession starts a spec's session. Cleanup (LIFO: cancel whatever this spec left cancelable) and, on failure,
+// the attachment of the redacted exchanges to the spec's report are registered with DeferCleanup, so they run even
+// after a failed assertion.
+func (f *Framework) NewSession() *Session {
+	rec := client.NewRecorder()
+	s := &Session{F: f, Client: f.Client.WithRecorder(rec), Rec: rec}
+	DeferCleanup(s.report)
+	DeferCleanup(s.cleanup, NodeTimeout(f.Config.RequestTimeout.Duration*3))
+	return s
+}
+
+// Track records an intent this spec created so that cleanup can release it.
+func (s *Session) Track(id string) {
+	if id == "" {
+		return
+	}
+	s.mu.Lock()
+	s.intents = append(s.intents, id)
+	s.mu.Unlock()
+}
+
+// cancelable statuses: cleanup cancels intents left in these.
+var cleanupCancelable = map[string]bool{
+	"requires_payment_method": true, "requires_confirmation": true, "requires_action": true, "requires_capture": true,
+}
+
+func (s *Session) cleanup(ctx SpecContext) {
+	s.mu.Lock()
+	ids := append([]string(nil), s.intents...)
+	s.mu.Unlock()
+	// Cleanup talks to the target without the spec's recorder or assertions: a failure here must not hide the
+	// spec's own verdict, and it only ever touches objects this spec created.
+	for i := len(ids) - 1; i >= 0; i-- {
+		id := ids[i]
+		r, err := s.F.Client.Do(ctx, client.Request{Method: "GET", Path: "/v1/payment_intents/" + id})
+		if err != nil || r.Status != 200 {
+			continue
+		}
+		obj, _ := r.JSON()
+		if st, _ := obj["status"].(string); !cleanupCancelable[st] {
+			continue
+		}
+		if md, _ := obj["metadata"].(map[string]any); md == nil || md[RunMetadataKey] != s.F.RunID {
+			continue // never touch what this run did not create
+		}
+		_, _ = s.F.Client.Do(ctx, client.Request{Method: "POST", Path: "/v1/payment_intents/" + id + "/cancel",
+			Params: client.Params{"cancellation_reason": {"abandoned"}}})
+	}
+}
+
+func (s *Session) report() {
+	rep := CurrentSpecReport()
+	if !rep.Failed() {
+		return
+	}
+	ex := s.Rec.Exchanges()
+	if len(ex) == 0 {
+		return
+	}
+	b, err := json.Marshal(ex)
+	if err != nil {
+		return
+	}
+	AddReportEntry(labels.EntryExchanges, string(b), ReportEntryVisibilityNever)
+}
+
+// Do sends one request, records it, and holds every response to the contract's general clauses:
+//   - a transport failure (refused, reset, timeout) ends the spec as Errored, naming the request;
+//   - a body that says livemode: true aborts the whole run (the suite never runs against live mode);
+//   - the body must conform to the pinned OpenAPI document, and carry the fields Stripe always sends.
+func (s *Session) Do(ctx context.Context, req client.Request) *Resp {
+	GinkgoHelper()
+	r, err := s.Client.Do(ctx, req)
+	if err != nil {
+		Errored(err)
+		return nil
+	}
+	out := &Resp{Response: r}
+	out.Obj, _ = r.JSON()
+	if live, _ := matchers.Lookup(out.Obj, "livemode"); live == true {
+		AbortSuite("the target answered with livemode: true — the suite only runs against test mode; stopping.\n" + r.Exchange.Summary(matchers.BodyExcerpt))
+	}
+	if live, _ := matchers.Lookup(out.Obj, "error.payment_intent.livemode"); live == true {
+		AbortSuite("the target answered with livemode: true — the suite only runs against test mode; stopping.\n" + r.Exchange.Summary(matchers.BodyExcerpt))
+	}
+	s.checkSchema(req, r)
+	return out
+}
+
+func (s *Session) checkSchema(req client.Request, r *client.Response) {
+	GinkgoHelper()
+	path := req.Path
+	err := s.F.Schema.ValidateResponse(req.Method, path, r.Status, r.Header, r.Body)
+	if errors.Is(err, schema.ErrUnknownOperation) {
+		return // an operation outside the pinned document (e.g. a test helper): nothing to validate against
+	}
+	var issues []string
+	if err != nil {
+		issues = append(issues, err.Error())
+	}
+	if missing := schema.CheckAlwaysSent(r.Body); len(missing) > 0 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "response %d to %s %s omits fields Stripe always sends:", r.Status, req.Method, stripQuery(path))
+		for _, m := range missing {
+			b.WriteString("\n  " + m.String())
+		}
+		issues = append(issues, b.String())
+	}
+	if len(issues) == 0 {
+		return
+	}
+	Fail("schema violation: " + strings.Join(issues, "\n") + "\n\nThe exchange:\n  " +
+		strings.ReplaceAll(r.Exchange.Summary(matchers.BodyExcerpt), "\n", "\n  "))
+}
+
+func stripQuery(p string) string {
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		return p[:i]
+	}
+	return p
+}
+
+// Errored ends the spec as Errored: the suite or the transport broke, not the target's conformance.
+func Errored(err error) {
+	GinkgoHelper()
+	AddReportEntry(labels.EntryOutcome, "errored", ReportEntryVisibilityNever)
+	msg := err.Error()
+	var te *client.TransportError
+	if errors.As(err, &te) && te.Exchange != nil {
+		msg += "\n\nThe exchange:\n  " + strings.ReplaceAll(te.Exchange.Summary(matchers.BodyExcerpt), "\n", "\n  ")
+	}
+	Fail(labels.PrefixErrored + "the target could not be reached or did not answer: " + msg)
+}
+
+// Post sends a form POST.
+func (s *Session) Post(ctx context.Context, path string, params client.Params, opts ...func(*client.Request)) *Resp {
+	GinkgoHelper()
+	req := client.Request{Method: "POST", Path: path, Params: params}
+	for _, o := range opts {
+		o(&req)
+	}
+	return s.Do(ctx, req)
+}
+
+// Get sends a GET with params as the query string.
+func (s *Session) Get(ctx context.Context, path string, params client.Params, opts ...func(*client.Request)) *Resp {
+	GinkgoHelper()
+	req := client.Request{Method: "GET", Path: path, Params: params}
+	for _, o := range opts {
+		o(&req)
+	}
+	return s.Do(ctx, req)
+}
+
+// WithIdempotencyKey sets the request's Idempotency-Key.
+func WithIdempotencyKey(k string) func(*client.Request) {
+	return func(r *client.Request) { r.IdempotencyKey = k }
+}
+
+// WithAuth sends key instead of the configured one ("" sends no Authorization header).
+func WithAuth(key string) func(*client.Request) {
+	return func(r *client.Request) { r.Auth = &key }
+}
+
+// WithRawBody sends body verbatim with the given Content-Type ("" sends none).
+func WithRawBody(body []byte, contentType string) func(*client.Request) {
+	return func(r *client.Request) {
+		r.RawBody = body
+		if r.Header == nil {
+			r.Header = map[string][]string{}
+		}
+		if contentType != "" {
+			r.Header.Set("Content-Type", contentType)
+		}
+	}
+}
+
+// Disabled skips a spec because the active profile turns the capability off.
+func Disabled(capability, profile string) {
+	GinkgoHelper()
+	AddReportEntry(labels.EntryDisabled, capability, ReportEntryVisibilityNever)
+	Skip(fmt.Sprintf("%sprofile %q does not support %q", labels.PrefixDisabled, profile, capability))
+}
+
+// Require skips the spec (as Disabled) unless the active profile has the capability.
+func (f *Framework) Require(capability string) {
+	GinkgoHelper()
+	if !f.Config.Capability(capability) {
+		Disabled(capability, f.Config.Profile)
+	}
+}

@@ -1,0 +1,106 @@
+// Package cancel is the conformance suite for POST /v1/payment_intents/{intent}/cancel. Each spec's name is a
+// sentence of the contract; labels (status:*, op:*, check:*) place it in the results matrix and let
+// --label-filter select by status, operation or clause.
+package cancel
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/pi-conformance/suite/harness/config"
+	"github.com/pi-conformance/suite/harness/framework"
+	"github.com/pi-conformance/suite/harness/labels"
+	"github.com/pi-conformance/suite/harness/reference"
+	"github.com/pi-conformance/suite/harness/report"
+)
+
+var (
+	cfg      config.Config
+	f        *framework.Framework
+	embedded *framework.Embedded
+	started  time.Time
+)
+
+func TestCancel(t *testing.T) {
+	var err error
+	cfg, err = config.Load()
+	if err != nil {
+		t.Fatalf("conformance configuration: %v", err)
+	}
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "PaymentIntent cancel conformance")
+}
+
+type setup struct {
+	URL   string `json:"url"`
+	RunID string `json:"run_id"`
+}
+
+var _ = SynchronizedBeforeSuite(func() []byte {
+	started = time.Now()
+	s := setup{URL: cfg.TargetURL, RunID: framework.NewRunID()}
+	if cfg.Embedded() {
+		var err error
+		embedded, err = framework.StartEmbedded(reference.Options{ResponseDelay: cfg.ReferenceDelay.Duration})
+		Expect(err).NotTo(HaveOccurred())
+		s.URL = embedded.URL
+	}
+	b, err := json.Marshal(s)
+	Expect(err).NotTo(HaveOccurred())
+	return b
+}, func(data []byte) {
+	var s setup
+	Expect(json.Unmarshal(data, &s)).To(Succeed())
+	var err error
+	f, err = framework.New(cfg, s.URL, s.RunID)
+	Expect(err).NotTo(HaveOccurred(), "building the suite's client")
+	fmt.Fprintf(GinkgoWriter, "conformance run %s against %s (%s)\n", s.RunID, f.TargetHost(), cfg.String())
+})
+
+var _ = SynchronizedAfterSuite(func() {}, func() {
+	if embedded != nil {
+		embedded.Stop()
+	}
+})
+
+// The results files (results.json, report.md, report.html, rerun.txt) are written once, from the merged report.
+var _ = ReportAfterSuite("conformance report", func(r Report) {
+	if f == nil {
+		return
+	}
+	meta := report.RunMeta{
+		RunID:         f.RunID,
+		TargetHost:    f.TargetHost(),
+		Embedded:      cfg.Embedded(),
+		Profile:       cfg.Profile,
+		StripeVersion: f.Config.StripeVersion,
+		SpecVersion:   f.Schema.Version,
+		SuiteVersion:  framework.SuiteVersion(),
+		Started:       r.StartTime,
+		Finished:      r.EndTime,
+	}
+	dir := cfg.ReportDir
+	if err := report.WriteAll(dir, meta, r); err != nil {
+		fmt.Fprintf(os.Stderr, "conformance report: %v\n", err)
+		return
+	}
+	fmt.Fprintf(os.Stdout, "conformance report written to %s\n", dir)
+})
+
+// L labels a spec with its row (status), operation and column (check) from the closed vocabulary; an unknown
+// value panics while the tree is built.
+func L(status, op, check string) Labels {
+	return Label(labels.Status(status), labels.Op(op), labels.Check(check))
+}
+
+// timeout is every spec's budget; a hanging target ends the spec instead of the run.
+func timeout() SpecTimeout { return SpecTimeout(cfg.SpecTimeout.Duration) }
+
+// cancelable are the statuses from which Stripe always allows cancel.
+var cancelable = []string{"requires_payment_method", "requires_confirmation", "requires_action", "requires_capture"}
