@@ -8,13 +8,13 @@ package schema
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -25,17 +25,17 @@ import (
 
 // Validator validates responses of the pinned operations.
 type Validator struct {
-	doc    *openapi3.T
-	routes []route
+	routes     []route
+	components map[string]*openapi3.SchemaRef
 	// Version is the Stripe API version of the pinned document (info.version).
 	Version string
 }
 
 type route struct {
-	method   string
-	template string
-	segments []string
-	op       *openapi3.Operation
+	method    string
+	template  string
+	segments  []string
+	responses map[string]*openapi3.SchemaRef // by status code or "default": the application/json body schema
 }
 
 var (
@@ -50,40 +50,51 @@ func Default() (*Validator, error) {
 	return defaultV, defaultErr
 }
 
-// Load builds a validator from an OpenAPI 3.0 JSON document.
+// Load builds a validator from an OpenAPI 3.0 JSON document: it decodes the document once, compiles the response
+// schemas of every operation (and the component schemas they reach), and builds the routes.
 func Load(document []byte) (*Validator, error) {
-	doc := &openapi3.T{}
-	if err := json.Unmarshal(document, doc); err != nil {
-		return nil, fmt.Errorf("schema: decode OpenAPI document: %w", err)
+	raw, err := decodeDocument(document)
+	if err != nil {
+		return nil, err
 	}
-	loader := openapi3.NewLoader()
-	if err := loader.ResolveRefsIn(doc, nil); err != nil {
-		return nil, fmt.Errorf("schema: resolve $refs: %w", err)
+	c := &compiler{raw: raw.Components.Schemas, refs: map[string]*openapi3.SchemaRef{}}
+	v := &Validator{Version: raw.Info.Version, components: c.refs}
+	for name := range raw.Components.Schemas {
+		if _, err := c.component(name); err != nil {
+			return nil, fmt.Errorf("schema: %w", err)
+		}
 	}
-	doc.Servers = nil
-	v := &Validator{doc: doc}
-	if doc.Info != nil {
-		v.Version = doc.Info.Version
-	}
-	for template, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			v.routes = append(v.routes, route{
-				method:   method,
-				template: template,
-				segments: strings.Split(strings.Trim(template, "/"), "/"),
-				op:       op,
-			})
+	for template, item := range raw.Paths {
+		for method, op := range item {
+			rt := route{
+				method:    strings.ToUpper(method),
+				template:  template,
+				segments:  strings.Split(strings.Trim(template, "/"), "/"),
+				responses: map[string]*openapi3.SchemaRef{},
+			}
+			for status, resp := range op.Responses {
+				mt, ok := resp.Content["application/json"]
+				if !ok || mt.Schema == nil {
+					continue
+				}
+				ref, err := c.schemaRef(mt.Schema, fmt.Sprintf("paths/%s/%s/responses/%s", template, method, status))
+				if err != nil {
+					return nil, fmt.Errorf("schema: %w", err)
+				}
+				rt.responses[status] = ref
+			}
+			v.routes = append(v.routes, rt)
 		}
 	}
 	// Literal segments win over parameters (e.g. /v1/payment_intents/search over /{intent}): sort by literal count.
 	sort.SliceStable(v.routes, func(i, j int) bool {
-		return literals(v.routes[i].segments) > literals(v.routes[j].segments)
+		if a, b := literals(v.routes[i].segments), literals(v.routes[j].segments); a != b {
+			return a > b
+		}
+		return v.routes[i].template+v.routes[i].method < v.routes[j].template+v.routes[j].method
 	})
 	return v, nil
 }
-
-// Document exposes the loaded document (read-only use).
-func (v *Validator) Document() *openapi3.T { return v.doc }
 
 func literals(segs []string) int {
 	n := 0
@@ -187,18 +198,14 @@ func (v *Validator) ValidateResponse(method, path string, status int, header htt
 		return fmt.Errorf("%w: %s %s", ErrUnknownOperation, method, path)
 	}
 	opName := r.method + " " + r.template
-	resp := r.op.Responses.Status(status)
-	if resp == nil {
-		resp = r.op.Responses.Default()
+	sr := r.responses[strconv.Itoa(status)]
+	if sr == nil {
+		sr = r.responses["default"]
 	}
-	if resp == nil || resp.Value == nil {
-		return &Error{Operation: opName, Status: status, Issues: []Issue{{Reason: fmt.Sprintf("the document declares no response for status %d", status)}}}
+	if sr == nil || sr.Value == nil {
+		return &Error{Operation: opName, Status: status, Issues: []Issue{{Reason: fmt.Sprintf("the document declares no application/json response for status %d", status)}}}
 	}
-	mt := resp.Value.Content.Get("application/json")
-	if mt == nil || mt.Schema == nil {
-		return &Error{Operation: opName, Status: status, Issues: []Issue{{Reason: "the document declares no application/json body"}}}
-	}
-	schemaName := refName(mt.Schema.Ref)
+	schemaName := refName(sr.Ref)
 	if ct := header.Get("Content-Type"); true {
 		media, _, err := mime.ParseMediaType(ct)
 		if err != nil || media != "application/json" {
@@ -213,7 +220,7 @@ func (v *Validator) ValidateResponse(method, path string, status int, header htt
 	if dec.More() {
 		return &Error{Operation: opName, Status: status, Schema: schemaName, Issues: []Issue{{Reason: "body has trailing data after the JSON value"}}}
 	}
-	if issues := v.visit(mt.Schema.Value, value); len(issues) > 0 {
+	if issues := v.visit(sr.Value, value); len(issues) > 0 {
 		return &Error{Operation: opName, Status: status, Schema: schemaName, Issues: issues}
 	}
 	return nil
@@ -221,7 +228,7 @@ func (v *Validator) ValidateResponse(method, path string, status int, header htt
 
 // ValidateValue validates a decoded JSON value against a named component schema (e.g. "payment_intent").
 func (v *Validator) ValidateValue(component string, value any) []Issue {
-	ref := v.doc.Components.Schemas[component]
+	ref := v.components[component]
 	if ref == nil || ref.Value == nil {
 		return []Issue{{Reason: fmt.Sprintf("no component schema %q in the pinned document", component)}}
 	}
@@ -326,6 +333,3 @@ func dedupe(in []Issue) []Issue {
 }
 
 func refName(ref string) string { return strings.TrimPrefix(ref, "#/components/schemas/") }
-
-// ValidateDocument runs kin-openapi's whole-document validation (slow; for tests, not suite runs).
-func (v *Validator) ValidateDocument(ctx context.Context) error { return v.doc.Validate(ctx) }
