@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -50,9 +51,19 @@ type Session struct {
 	Client *client.Client
 	Rec    *client.Recorder
 
-	mu             sync.Mutex
-	intents        []string
-	schemaFindings []string
+	mu      sync.Mutex
+	intents []string
+	start   client.Stats
+}
+
+// Perf is what a spec cost: requests it sent (cleanup included) and the time spent waiting on the target. It is
+// attached to every spec's report (entry labels.EntryPerf) for the performance figures.
+type Perf struct {
+	Requests int64         `json:"requests"`
+	Attempts int64         `json:"attempts"`
+	Wait     time.Duration `json:"wait_ns"`
+	Throttle time.Duration `json:"throttle_ns"`
+	Backoff  time.Duration `json:"backoff_ns"`
 }
 
 // NewSession starts a spec's session. Cleanup (LIFO: cancel whatever this spec left cancelable) and, on failure,
@@ -60,7 +71,7 @@ type Session struct {
 // after a failed assertion.
 func (f *Framework) NewSession() *Session {
 	rec := client.NewRecorder()
-	s := &Session{F: f, Client: f.Client.WithRecorder(rec), Rec: rec}
+	s := &Session{F: f, Client: f.Client.WithRecorder(rec), Rec: rec, start: f.Client.Stats()}
 	DeferCleanup(s.report)
 	DeferCleanup(s.cleanup, NodeTimeout(f.Config.RequestTimeout.Duration*3))
 	return s
@@ -106,6 +117,18 @@ func (s *Session) cleanup(ctx SpecContext) {
 }
 
 func (s *Session) report() {
+	// One suite process runs one spec at a time, so the client's counters since the session began are this spec's.
+	end := s.F.Client.Stats()
+	perf := Perf{
+		Requests: end.Requests - s.start.Requests,
+		Attempts: end.Attempts - s.start.Attempts,
+		Wait:     end.WaitTime - s.start.WaitTime,
+		Throttle: end.ThrottleTime - s.start.ThrottleTime,
+		Backoff:  end.BackoffTime - s.start.BackoffTime,
+	}
+	if b, err := json.Marshal(perf); err == nil {
+		AddReportEntry(labels.EntryPerf, string(b), ReportEntryVisibilityNever)
+	}
 	rep := CurrentSpecReport()
 	if !rep.Failed() {
 		return

@@ -142,6 +142,8 @@ const (
 	EntryExchanges = "conformance.exchanges"
 	// EntryDisabled carries the reason a spec's capability is disabled by the profile.
 	EntryDisabled = "conformance.disabled"
+	// EntryPerf carries a spec's request count and the time it waited on the target (JSON, see framework.Perf).
+	EntryPerf = "conformance.perf"
 	// EntryRun carries the run metadata (target host, profile, versions, run id) as JSON, once per process.
 	EntryRun = "conformance.run"
 )
