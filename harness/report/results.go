@@ -1,0 +1,710 @@
+// Package report turns a Ginkgo report of the conformance suite into the files CI gates and vendors read:
+//
+//	results.json  every check with its outcome, the results matrix, score and conformance index (see Results)
+//	report.md     the same in Markdown, with every failure's exchanges and a curl line to reproduce each
+//	report.html   a self-contained page (inline CSS, no scripts, no external assets) with a coloured matrix
+//	rerun.txt     a Ginkgo --focus expression that selects exactly the failed and errored checks
+//
+// A check is a spec (an It). Its outcome sits on the ladder Disabled < Skipped < Passed < Failed < Errored (see
+// Classify); its row in the matrix is its status:* label, its column its check:* label (package labels). The score is
+// passed / applicable and the conformance index applicable / all, where applicable = passed + failed + errored.
+//
+// Everything that reaches a file goes through redact.String: failure messages, exchanges, curl lines, even spec texts
+// and run metadata; the finished files are passed through it once more before they are written.
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/pi-conformance/suite/harness/client"
+	"github.com/pi-conformance/suite/harness/labels"
+	"github.com/pi-conformance/suite/harness/redact"
+)
+
+// SchemaVersion is the version of the results.json format. Load refuses a file with a newer major version.
+const SchemaVersion = 1
+
+// File names written by WriteAll.
+const (
+	ResultsFile  = "results.json"
+	MarkdownFile = "report.md"
+	HTMLFile     = "report.html"
+	RerunFile    = "rerun.txt"
+)
+
+// RunMeta describes a run. It never holds the API key: TargetHost is a host (and port) only.
+type RunMeta struct {
+	RunID, TargetHost, Profile, StripeVersion, SpecVersion, SuiteVersion string
+	Embedded                                                             bool
+	Started, Finished                                                    time.Time
+}
+
+// Results is the content of results.json.
+type Results struct {
+	SchemaVersion int    `json:"schema_version"`
+	GeneratedAt   string `json:"generated_at"` // RFC 3339, UTC
+	Meta          Meta   `json:"meta"`
+	Suite         Suite  `json:"suite"`
+	Totals        Totals `json:"totals"`
+	// Score is passed / applicable; null when no check was applicable.
+	Score *float64 `json:"score"`
+	// ConformanceIndex is applicable / all checks; null when there are no checks.
+	ConformanceIndex *float64 `json:"conformance_index"`
+	Matrix           Matrix   `json:"matrix"`
+	Checks           []Check  `json:"checks"`
+	Rerun            Rerun    `json:"rerun"`
+}
+
+// Meta is the run's metadata.
+type Meta struct {
+	RunID           string    `json:"run_id"`
+	TargetHost      string    `json:"target_host"`
+	Embedded        bool      `json:"embedded"` // the embedded reference target, not a vendor's
+	Profile         string    `json:"profile"`
+	StripeVersion   string    `json:"stripe_version"`
+	SpecVersion     string    `json:"spec_version"` // version of the pinned OpenAPI document
+	SuiteVersion    string    `json:"suite_version"`
+	Started         time.Time `json:"started"`
+	Finished        time.Time `json:"finished"`
+	DurationSeconds float64   `json:"duration_seconds"`
+}
+
+// Suite describes the Ginkgo suite run itself.
+type Suite struct {
+	Description string `json:"description"`
+	Path        string `json:"path,omitempty"`
+	Succeeded   bool   `json:"succeeded"`
+	// FailureReasons are Ginkgo's suite-level failure reasons (interrupted, timeout, BeforeSuite skipped, ...).
+	FailureReasons []string `json:"failure_reasons,omitempty"`
+	// TotalSpecs and SpecsThatWillRun are Ginkgo's pre-run counts. When a suite-level node (BeforeSuite) fails, no
+	// check is reported at all: len(checks) < total_specs then says how many are missing.
+	TotalSpecs       int `json:"total_specs"`
+	SpecsThatWillRun int `json:"specs_that_will_run"`
+	// Problems are failed suite-level nodes (BeforeSuite, AfterSuite, ReportAfterSuite, ...).
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// Problem is a failed suite-level node.
+type Problem struct {
+	Node     string `json:"node"`
+	State    string `json:"state"`
+	Message  string `json:"message"`
+	Location string `json:"location,omitempty"`
+}
+
+// Totals counts the checks per outcome.
+type Totals struct {
+	All        int `json:"all"`
+	Applicable int `json:"applicable"` // passed + failed + errored
+	Disabled   int `json:"disabled"`
+	Skipped    int `json:"skipped"`
+	Passed     int `json:"passed"`
+	Failed     int `json:"failed"`
+	Errored    int `json:"errored"`
+}
+
+// Add counts one outcome.
+func (t *Totals) Add(o Outcome) {
+	t.All++
+	switch o {
+	case Disabled:
+		t.Disabled++
+	case Skipped:
+		t.Skipped++
+	case Passed:
+		t.Passed++
+	case Failed:
+		t.Failed++
+	case Errored:
+		t.Errored++
+	}
+	if o.Applicable() {
+		t.Applicable++
+	}
+}
+
+// Count returns the number of checks with outcome o.
+func (t Totals) Count(o Outcome) int {
+	switch o {
+	case Disabled:
+		return t.Disabled
+	case Skipped:
+		return t.Skipped
+	case Passed:
+		return t.Passed
+	case Failed:
+		return t.Failed
+	case Errored:
+		return t.Errored
+	}
+	return 0
+}
+
+// Worst is the worst outcome counted ("" when nothing was counted).
+func (t Totals) Worst() Outcome {
+	for i := len(Ladder) - 1; i >= 0; i-- {
+		if t.Count(Ladder[i]) > 0 {
+			return Ladder[i]
+		}
+	}
+	return ""
+}
+
+// Matrix is the results matrix: rows are starting statuses (labels.Statuses order), columns are checks
+// (labels.Checks order). Cells[row][column] is absent when no check falls in that cell.
+type Matrix struct {
+	Rows         []string                    `json:"rows"`
+	Columns      []string                    `json:"columns"`
+	ColumnTitles map[string]string           `json:"column_titles"`
+	Cells        map[string]map[string]*Cell `json:"cells"`
+}
+
+// Cell is one matrix cell: the worst outcome of its checks and the count per outcome.
+type Cell struct {
+	Outcome Outcome `json:"outcome"`
+	Counts  Totals  `json:"counts"`
+	// First is the id of the first check (in report order) with the cell's outcome, for links.
+	First string `json:"first"`
+}
+
+// Cell returns the cell at row, column, or nil.
+func (m Matrix) Cell(row, column string) *Cell {
+	if m.Cells == nil {
+		return nil
+	}
+	return m.Cells[row][column]
+}
+
+// Check is one spec's result.
+type Check struct {
+	ID     string   `json:"id"`   // stable: derived from the text
+	Text   string   `json:"text"` // container texts and the It's text joined by " " (Ginkgo's FullText)
+	Labels []string `json:"labels"`
+	Status string   `json:"status"` // value of the status:* label: the matrix row
+	Op     string   `json:"op"`     // value of the op:* label
+	Check  string   `json:"check"`  // value of the check:* label: the matrix column
+	// Outcome is the check's place on the ladder; State is Ginkgo's own spec state.
+	Outcome         Outcome `json:"outcome"`
+	State           string  `json:"state"`
+	DurationSeconds float64 `json:"duration_seconds"`
+	Attempts        int     `json:"attempts,omitempty"`
+	Location        string  `json:"location"` // of the It
+	// Reason is the skip message of a disabled or skipped check (empty when Ginkgo filtered it out).
+	Reason string `json:"reason,omitempty"`
+	// Failure is set for failed and errored checks.
+	Failure *Failure `json:"failure,omitempty"`
+}
+
+// Failure details a failed or errored check.
+type Failure struct {
+	Message  string `json:"message"`
+	Location string `json:"location"`
+	// Node is the kind of node that failed (It, BeforeEach, DeferCleanup, ...).
+	Node  string `json:"node,omitempty"`
+	Panic string `json:"panic,omitempty"`
+	// Additional are the messages of failures after the first one (e.g. in cleanup).
+	Additional []string   `json:"additional,omitempty"`
+	Exchanges  []Exchange `json:"exchanges,omitempty"`
+	// Notes report problems reading the attached exchanges.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Exchange is one redacted HTTP exchange attached to a failed check, with a curl line to reproduce it. The key never
+// appears: curl reads it from $CONFORMANCE_API_KEY (or $CONFORMANCE_OTHER_API_KEY for a per-request key).
+type Exchange struct {
+	Method         string      `json:"method"`
+	URL            string      `json:"url"`
+	Path           string      `json:"path"`
+	RequestHeader  http.Header `json:"request_header,omitempty"`
+	RequestBody    string      `json:"request_body,omitempty"`
+	Status         int         `json:"status"` // 0: no response
+	ResponseHeader http.Header `json:"response_header,omitempty"`
+	ResponseBody   string      `json:"response_body,omitempty"`
+	Started        time.Time   `json:"started"`
+	DurationMS     float64     `json:"duration_ms"`
+	Attempts       int         `json:"attempts,omitempty"`
+	Error          string      `json:"error,omitempty"`
+	RetryLog       []string    `json:"retry_log,omitempty"`
+	Curl           string      `json:"curl"`
+}
+
+// Rerun describes the expression that re-runs the failed and errored checks.
+type Rerun struct {
+	// Focus is a Ginkgo --focus regular expression matching exactly the failed and errored checks ("" if none).
+	Focus string `json:"focus"`
+	// Count is the number of failed and errored checks.
+	Count int `json:"count"`
+	// Exact is false when other checks share a failed check's text and would re-run too (see Extra).
+	Exact bool     `json:"exact"`
+	Extra []string `json:"extra,omitempty"`
+}
+
+// Options tunes Build and WriteAllWith.
+type Options struct {
+	// Secrets are masked wherever they appear (besides anything shaped like a Stripe key).
+	Secrets []string
+	// Now stamps GeneratedAt (time.Now when zero).
+	Now time.Time
+}
+
+// secretEnv are environment variables whose values WriteAll masks too (defence in depth: the client already
+// redacts its exchanges, and redact masks anything shaped like a Stripe key).
+var secretEnv = []string{"CONFORMANCE_API_KEY", "CONFORMANCE_OTHER_API_KEY"}
+
+// minSecretLen keeps a short value (say "test") from masking every occurrence of a common word.
+const minSecretLen = 8
+
+func envSecrets() []string {
+	var out []string
+	for _, k := range secretEnv {
+		if v := strings.TrimSpace(os.Getenv(k)); len(v) >= minSecretLen {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// WriteAll writes results.json, report.md, report.html and rerun.txt into dir (created if needed). The values of
+// $CONFORMANCE_API_KEY and $CONFORMANCE_OTHER_API_KEY are masked besides anything shaped like a Stripe key; use
+// WriteAllWith to pass the resolved key explicitly.
+func WriteAll(dir string, meta RunMeta, r types.Report) error {
+	return WriteAllWith(dir, meta, r, Options{Secrets: envSecrets()})
+}
+
+// WriteAllWith is WriteAll with explicit options.
+func WriteAllWith(dir string, meta RunMeta, r types.Report, opts Options) error {
+	res := Build(meta, r, opts)
+	return res.WriteFiles(dir, opts.Secrets...)
+}
+
+// WriteFiles renders res into dir. Each file is passed through redact.String with secrets before it is written, and
+// written atomically (temporary file, then rename).
+func (res *Results) WriteFiles(dir string, secrets ...string) error {
+	if dir == "" {
+		return errors.New("report: no report directory")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	js, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return fmt.Errorf("report: encode %s: %w", ResultsFile, err)
+	}
+	page, err := res.HTML()
+	if err != nil {
+		return fmt.Errorf("report: render %s: %w", HTMLFile, err)
+	}
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{ResultsFile, append(js, '\n')},
+		{MarkdownFile, res.Markdown()},
+		{HTMLFile, page},
+		{RerunFile, res.RerunText(dir)},
+	}
+	var errs []error
+	for _, f := range files {
+		data := []byte(redact.String(string(f.data), secrets...))
+		if err := writeAtomic(filepath.Join(dir, f.name), data); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("report: write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
+// Load reads a results.json written by WriteAll.
+func Load(path string) (*Results, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var res Results
+	if err := json.Unmarshal(data, &res); err != nil {
+		return nil, fmt.Errorf("%s: not a conformance results file: %w", path, err)
+	}
+	if res.SchemaVersion == 0 || res.Checks == nil && res.Matrix.Rows == nil {
+		return nil, fmt.Errorf("%s: not a conformance results file (no schema_version, checks or matrix)", path)
+	}
+	if res.SchemaVersion > SchemaVersion {
+		return nil, fmt.Errorf("%s: results format version %d is newer than this tool understands (%d)", path, res.SchemaVersion, SchemaVersion)
+	}
+	for i := range res.Checks {
+		if res.Checks[i].Outcome.Rank() < 0 {
+			return nil, fmt.Errorf("%s: check %q has unknown outcome %q", path, res.Checks[i].Text, res.Checks[i].Outcome)
+		}
+	}
+	return &res, nil
+}
+
+// Build computes the results of a run from its Ginkgo report. Every text that comes from the report is redacted.
+func Build(meta RunMeta, r types.Report, opts Options) *Results {
+	red := func(s string) string { return redact.String(s, opts.Secrets...) }
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if meta.Started.IsZero() {
+		meta.Started = r.StartTime
+	}
+	if meta.Finished.IsZero() {
+		meta.Finished = r.EndTime
+	}
+	res := &Results{
+		SchemaVersion: SchemaVersion,
+		GeneratedAt:   now.UTC().Format(time.RFC3339),
+		Meta: Meta{
+			RunID:         red(meta.RunID),
+			TargetHost:    red(meta.TargetHost),
+			Embedded:      meta.Embedded,
+			Profile:       red(meta.Profile),
+			StripeVersion: red(meta.StripeVersion),
+			SpecVersion:   red(meta.SpecVersion),
+			SuiteVersion:  red(meta.SuiteVersion),
+			Started:       meta.Started,
+			Finished:      meta.Finished,
+		},
+		Suite: Suite{
+			Description:      red(r.SuiteDescription),
+			Path:             red(relPath(r.SuitePath)),
+			Succeeded:        r.SuiteSucceeded,
+			TotalSpecs:       r.PreRunStats.TotalSpecs,
+			SpecsThatWillRun: r.PreRunStats.SpecsThatWillRun,
+		}.withReasons(r.SpecialSuiteFailureReasons, red),
+		Checks: []Check{},
+	}
+	if !meta.Started.IsZero() && !meta.Finished.IsZero() {
+		res.Meta.DurationSeconds = meta.Finished.Sub(meta.Started).Seconds()
+	}
+
+	var ran []ranSpec
+	for _, sr := range r.SpecReports {
+		if !IsCheck(sr) {
+			if sr.State.Is(types.SpecStateFailureStates) {
+				res.Suite.Problems = append(res.Suite.Problems, Problem{
+					Node:     sr.LeafNodeType.String(),
+					State:    sr.State.String(),
+					Message:  red(sr.Failure.Message),
+					Location: red(location(sr.Failure.Location)),
+				})
+			}
+			continue
+		}
+		c := buildCheck(sr, red, opts.Secrets)
+		res.Checks = append(res.Checks, c)
+		ran = append(ran, ranSpec{text: sr.FullText(), bad: c.Outcome.Bad()})
+	}
+	sortChecks(res.Checks)
+	for _, c := range res.Checks {
+		res.Totals.Add(c.Outcome)
+	}
+	res.Score, res.ConformanceIndex = scoreAndIndex(res.Totals)
+	res.Matrix = buildMatrix(res.Checks)
+	res.Rerun = buildRerun(r.SuiteDescription, ran, red)
+	return res
+}
+
+func (s Suite) withReasons(reasons []string, red func(string) string) Suite {
+	for _, x := range reasons {
+		s.FailureReasons = append(s.FailureReasons, red(x))
+	}
+	return s
+}
+
+// scoreAndIndex returns passed/applicable and applicable/all, nil where the denominator is 0.
+func scoreAndIndex(t Totals) (score, index *float64) {
+	if t.Applicable > 0 {
+		v := float64(t.Passed) / float64(t.Applicable)
+		score = &v
+	}
+	if t.All > 0 {
+		v := float64(t.Applicable) / float64(t.All)
+		index = &v
+	}
+	return score, index
+}
+
+// CheckID derives a check's stable id from its spec text.
+func CheckID(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return "c" + hex.EncodeToString(sum[:5])
+}
+
+func buildCheck(sr types.SpecReport, red func(string) string, secrets []string) Check {
+	all := sr.Labels()
+	text := sr.FullText()
+	c := Check{
+		ID:              CheckID(text),
+		Text:            red(text),
+		Labels:          redAll(all, red),
+		Status:          red(labels.Value(all, labels.FamilyStatus)),
+		Op:              red(labels.Value(all, labels.FamilyOp)),
+		Check:           red(labels.Value(all, labels.FamilyCheck)),
+		Outcome:         Classify(sr),
+		State:           sr.State.String(),
+		DurationSeconds: sr.RunTime.Seconds(),
+		Location:        red(location(sr.LeafNodeLocation)),
+	}
+	if sr.NumAttempts > 1 {
+		c.Attempts = sr.NumAttempts
+	}
+	switch c.Outcome {
+	case Disabled, Skipped:
+		reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimLeft(sr.Failure.Message, " \t\r\n"), labels.PrefixDisabled))
+		if reason == "" && c.Outcome == Disabled {
+			if capability := entryString(sr, labels.EntryDisabled); capability != "" {
+				reason = "capability " + capability + " is disabled by the profile"
+			}
+		}
+		if reason == "" && sr.State.Is(types.SpecStatePending) {
+			reason = "pending"
+		}
+		c.Reason = red(reason)
+	case Failed, Errored:
+		f := &Failure{
+			Message:  red(sr.Failure.Message),
+			Location: red(location(sr.Failure.Location)),
+			Node:     sr.Failure.FailureNodeType.String(),
+		}
+		if sr.Failure.FailureNodeType == types.NodeTypeInvalid {
+			f.Node = ""
+		}
+		if sr.Failure.ForwardedPanic != "" {
+			f.Panic = red(sr.Failure.ForwardedPanic)
+		}
+		for _, af := range sr.AdditionalFailures {
+			f.Additional = append(f.Additional, red(af.Failure.Message))
+		}
+		if f.Message == "" && len(f.Additional) == 0 {
+			f.Message = "(no failure message: the spec ended " + sr.State.String() + ")"
+		}
+		f.Exchanges, f.Notes = exchanges(sr, red, secrets)
+		c.Failure = f
+	}
+	return c
+}
+
+func redAll(in []string, red func(string) string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = red(s)
+	}
+	return out
+}
+
+// exchanges decodes every labels.EntryExchanges entry of a spec (a JSON array of client.Exchange).
+func exchanges(sr types.SpecReport, red func(string) string, secrets []string) ([]Exchange, []string) {
+	var out []Exchange
+	var notes []string
+	for _, e := range sr.ReportEntries {
+		if e.Name != labels.EntryExchanges {
+			continue
+		}
+		var list []client.Exchange
+		if err := json.Unmarshal([]byte(entryText(e)), &list); err != nil {
+			notes = append(notes, "the recorded exchanges could not be decoded: "+red(err.Error()))
+			continue
+		}
+		for i := range list {
+			ce := &list[i]
+			out = append(out, Exchange{
+				Method:         red(ce.Method),
+				URL:            red(ce.URL),
+				Path:           red(ce.Path()),
+				RequestHeader:  redact.Header(ce.RequestHeader, secrets...),
+				RequestBody:    red(ce.RequestBody),
+				Status:         ce.Status,
+				ResponseHeader: redact.Header(ce.ResponseHeader, secrets...),
+				ResponseBody:   red(ce.ResponseBody),
+				Started:        ce.Started,
+				DurationMS:     float64(ce.Duration) / float64(time.Millisecond),
+				Attempts:       ce.Attempts,
+				Error:          red(ce.Err),
+				RetryLog:       redAll(ce.RetryLog, red),
+				Curl:           red(ce.Curl()),
+			})
+		}
+	}
+	return out, notes
+}
+
+// sortChecks orders checks by matrix row, then column, then source location, then text.
+func sortChecks(cs []Check) {
+	rank := func(vocab []string, v string) int {
+		for i, x := range vocab {
+			if x == v {
+				return i
+			}
+		}
+		return len(vocab)
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		if ra, rb := rank(labels.Statuses, a.Status), rank(labels.Statuses, b.Status); ra != rb {
+			return ra < rb
+		}
+		if a.Status != b.Status {
+			return a.Status < b.Status
+		}
+		if ca, cb := rank(labels.Checks, a.Check), rank(labels.Checks, b.Check); ca != cb {
+			return ca < cb
+		}
+		if a.Check != b.Check {
+			return a.Check < b.Check
+		}
+		if fa, fb := fileOf(a.Location), fileOf(b.Location); fa != fb {
+			return fa < fb
+		}
+		if la, lb := lineOf(a.Location), lineOf(b.Location); la != lb {
+			return la < lb
+		}
+		return a.Text < b.Text
+	})
+}
+
+func fileOf(loc string) string {
+	if i := strings.LastIndexByte(loc, ':'); i >= 0 {
+		return loc[:i]
+	}
+	return loc
+}
+
+func lineOf(loc string) int {
+	n := 0
+	if i := strings.LastIndexByte(loc, ':'); i >= 0 {
+		fmt.Sscanf(loc[i+1:], "%d", &n)
+	}
+	return n
+}
+
+// Unlabelled is the row or column of a check that lacks a status:* or check:* label.
+const Unlabelled = "(none)"
+
+func buildMatrix(cs []Check) Matrix {
+	m := Matrix{
+		Rows:         append([]string(nil), labels.Statuses...),
+		Columns:      append([]string(nil), labels.Checks...),
+		ColumnTitles: map[string]string{},
+		Cells:        map[string]map[string]*Cell{},
+	}
+	for k, v := range labels.CheckTitles {
+		m.ColumnTitles[k] = v
+	}
+	has := func(list []string, v string) bool {
+		for _, x := range list {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range cs {
+		row, col := c.Status, c.Check
+		if row == "" {
+			row = Unlabelled
+		}
+		if col == "" {
+			col = Unlabelled
+		}
+		if !has(m.Rows, row) {
+			m.Rows = append(m.Rows, row)
+		}
+		if !has(m.Columns, col) {
+			m.Columns = append(m.Columns, col)
+		}
+		if m.Cells[row] == nil {
+			m.Cells[row] = map[string]*Cell{}
+		}
+		cell := m.Cells[row][col]
+		if cell == nil {
+			cell = &Cell{}
+			m.Cells[row][col] = cell
+		}
+		cell.Counts.Add(c.Outcome)
+		if w := Worse(cell.Outcome, c.Outcome); w != cell.Outcome || cell.First == "" {
+			cell.Outcome = w
+			cell.First = c.ID
+		}
+	}
+	return m
+}
+
+var (
+	rootMu    sync.Mutex
+	rootCache = map[string]string{}
+)
+
+// location renders a code location as file:line, with the file relative to its Go module root when there is one.
+func location(cl types.CodeLocation) string {
+	if cl.FileName == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", relPath(cl.FileName), cl.LineNumber)
+}
+
+// relPath makes an absolute path relative to the nearest directory above it that holds a go.mod.
+func relPath(p string) string {
+	if p == "" || !filepath.IsAbs(p) {
+		return p
+	}
+	dir := filepath.Dir(p)
+	rootMu.Lock()
+	root, ok := rootCache[dir]
+	rootMu.Unlock()
+	if !ok {
+		for d := dir; ; d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+				root = d
+				break
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+		rootMu.Lock()
+		rootCache[dir] = root
+		rootMu.Unlock()
+	}
+	if root == "" {
+		return p
+	}
+	if rel, err := filepath.Rel(root, p); err == nil {
+		return filepath.ToSlash(rel)
+	}
+	return p
+}
