@@ -11,6 +11,8 @@
 //  3. The credential after "Authorization: Basic" or "Authorization: Bearer" in free text (log lines, dumped headers,
 //     curl commands) becomes "[REDACTED]". Shell variables ("$CONFORMANCE_API_KEY") and already redacted values are
 //     left alone, so String is idempotent.
+//  4. The secret half of an object's client secret ("pi_123_secret_abc…", which lets a browser confirm the payment)
+//     becomes "pi_123_secret_[REDACTED]".
 package redact
 
 import (
@@ -35,6 +37,9 @@ var (
 	//   "Authorization": "Basic x"   (JSON)
 	//   authorization=Bearer x       (key=value logs)
 	// The credential's first character may not be "$" or "[" so that shell variables and "[REDACTED]" survive.
+	// clientSecret matches the secret part of a PaymentIntent/SetupIntent/Checkout client_secret.
+	clientSecret = regexp.MustCompile(`(_secret_)[A-Za-z0-9]{6,}`)
+
 	authValue = regexp.MustCompile(`(?i)(authorization["']?\s*[:=]\s*["'\[]?\s*)(basic|bearer)(\s+)([^\s"'\],;$\[][^\s"'\],;]*)`)
 )
 
@@ -58,6 +63,7 @@ func String(s string, secrets ...string) string {
 	}
 	s = stripeKey.ReplaceAllString(s, "${1}_${2}_"+Mask)
 	s = authValue.ReplaceAllString(s, "${1}${2}${3}"+Mask)
+	s = clientSecret.ReplaceAllString(s, "${1}"+Mask)
 	return s
 }
 

@@ -141,3 +141,14 @@ func TestHeaderOtherSchemesAndEdgeCases(t *testing.T) {
 		t.Error("Header(nil) != nil")
 	}
 }
+
+func TestClientSecretIsMasked(t *testing.T) {
+	in := `{"client_secret":"pi_3Abc_secret_Dm43xiq1k0ywrRRjDoi8y1gkM"}`
+	got := String(in)
+	if strings.Contains(got, "Dm43xiq1k0") || !strings.Contains(got, "pi_3Abc_secret_[REDACTED]") {
+		t.Errorf("client secret not masked: %s", got)
+	}
+	if String(got) != got {
+		t.Error("not idempotent")
+	}
+}

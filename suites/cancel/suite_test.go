@@ -69,29 +69,34 @@ var _ = SynchronizedAfterSuite(func() {}, func() {
 	}
 })
 
-// The results files (results.json, report.md, report.html, rerun.txt) are written once, from the merged report.
+// The results files (results.json, report.md, report.html, rerun.txt) are written once, from the merged report,
+// even when the set-up failed (then every check is reported as not run and the set-up failure is shown).
 var _ = ReportAfterSuite("conformance report", func(r Report) {
-	if f == nil {
-		return
-	}
 	meta := report.RunMeta{
-		RunID:         f.RunID,
-		TargetHost:    f.TargetHost(),
+		TargetHost:    hostOf(cfg.TargetURL),
 		Embedded:      cfg.Embedded(),
 		Profile:       cfg.Profile,
-		StripeVersion: f.Config.StripeVersion,
-		SpecVersion:   f.Schema.Version,
+		StripeVersion: cfg.StripeVersion,
 		SuiteVersion:  framework.SuiteVersion(),
 		Started:       r.StartTime,
 		Finished:      r.EndTime,
 	}
-	dir := cfg.ReportDir
-	if err := report.WriteAll(dir, meta, r); err != nil {
+	if f != nil {
+		meta.RunID, meta.TargetHost, meta.SpecVersion = f.RunID, f.TargetHost(), f.Schema.Version
+	}
+	if err := report.WriteAllWith(cfg.ReportDir, meta, r, report.Options{Secrets: []string{cfg.APIKey}}); err != nil {
 		fmt.Fprintf(os.Stderr, "conformance report: %v\n", err)
 		return
 	}
-	fmt.Fprintf(os.Stdout, "conformance report written to %s\n", dir)
+	fmt.Fprintf(os.Stdout, "conformance report written to %s\n", cfg.ReportDir)
 })
+
+func hostOf(u string) string {
+	if u == "" {
+		return "embedded reference"
+	}
+	return (&framework.Framework{TargetURL: u}).TargetHost()
+}
 
 // L labels a spec with its row (status), operation and column (check) from the closed vocabulary; an unknown
 // value panics while the tree is built.
