@@ -153,3 +153,21 @@ const (
 	PrefixErrored  = "[errored] "  // the suite broke or the target was unreachable
 	PrefixDisabled = "[disabled] " // Skip message for a capability the profile turns off
 )
+
+// CheckSpec reports whether a spec's labels are exactly one status, one op and one check from the vocabulary.
+func CheckSpec(all []string) error {
+	count := map[string]int{}
+	for _, l := range all {
+		if err := Validate(l); err != nil {
+			return err
+		}
+		f, _, _ := strings.Cut(l, ":")
+		count[f]++
+	}
+	for _, f := range []string{FamilyStatus, FamilyOp, FamilyCheck} {
+		if count[f] != 1 {
+			return fmt.Errorf("labels %v: want exactly one %s:* label, have %d", all, f, count[f])
+		}
+	}
+	return nil
+}

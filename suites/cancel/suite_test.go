@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
 	"github.com/pi-conformance/suite/harness/config"
@@ -34,7 +36,35 @@ func TestCancel(t *testing.T) {
 		t.Fatalf("conformance configuration: %v", err)
 	}
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "PaymentIntent cancel conformance")
+	checkLabels(t)
+	RunSpecs(t, suiteName)
+}
+
+const suiteName = "PaymentIntent cancel conformance"
+
+// previewing is set while the tree is walked without running it.
+var previewing bool
+
+// checkLabels walks the spec tree before anything runs: every spec must sit in exactly one cell of the results
+// matrix, with one status, one op and one check label from the closed vocabulary. A mislabelled spec stops the run
+// before a request is sent.
+func checkLabels(t *testing.T) {
+	t.Helper()
+	previewing = true
+	preview := PreviewSpecs(suiteName)
+	previewing = false
+	var problems []string
+	for _, sr := range preview.SpecReports {
+		if sr.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		if err := labels.CheckSpec(sr.Labels()); err != nil {
+			problems = append(problems, fmt.Sprintf("%s (%s): %v", sr.FullText(), sr.LeafNodeLocation, err))
+		}
+	}
+	if len(problems) > 0 {
+		t.Fatalf("suite bug: specs outside the label vocabulary:\n%s", strings.Join(problems, "\n"))
+	}
 }
 
 type setup struct {
@@ -72,6 +102,9 @@ var _ = SynchronizedAfterSuite(func() {}, func() {
 // The results files (results.json, report.md, report.html, rerun.txt) are written once, from the merged report,
 // even when the set-up failed (then every check is reported as not run and the set-up failure is shown).
 var _ = ReportAfterSuite("conformance report", func(r Report) {
+	if previewing {
+		return
+	}
 	meta := report.RunMeta{
 		TargetHost:    hostOf(cfg.TargetURL),
 		Embedded:      cfg.Embedded(),
