@@ -54,39 +54,42 @@ var _ = Describe("Cancel a PaymentIntent", func() {
 		return r, from, time.Now()
 	}
 
-	Describe("from a cancelable status", func() {
-		for _, status := range cancelable {
-			It(fmt.Sprintf("cancels an intent in %s: 200, status canceled, canceled_at within the request window, a null cancellation_reason, unchanged amount and currency, amount_capturable 0, and a later GET shows the same", status),
-				L(status, "cancel", "cancel"), timeout(), func(ctx SpecContext) {
-					in := drivers.Reach(ctx, s, status, nil)
-					r, from, to := cancel(ctx, in.ID, nil)
-					expectCanceled(r, in, nil, from, to)
-					Expect(r).To(HaveJSON("next_action", nil), "a canceled intent has no next action")
+	DescribeTable("from a cancelable status",
+		func(ctx SpecContext, status string) {
+			in := drivers.Reach(ctx, s, status, nil)
+			r, from, to := cancel(ctx, in.ID, nil)
+			expectCanceled(r, in, nil, from, to)
+			Expect(r).To(HaveJSON("next_action", nil), "a canceled intent has no next action")
 
-					again := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
-					expectCanceled(again, in, nil, from, to)
-					Expect(again).To(HaveJSON("canceled_at", r.Get("canceled_at")), "the persisted canceled_at is the one the cancel returned")
-				})
-		}
+			again := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
+			expectCanceled(again, in, nil, from, to)
+			Expect(again).To(HaveJSON("canceled_at", r.Get("canceled_at")), "the persisted canceled_at is the one the cancel returned")
+		},
+		EntryDescription("succeeds for an intent in %s: 200, status canceled, canceled_at within the request window, a null cancellation_reason, unchanged amount and currency, amount_capturable 0, and a later GET shows the same"),
+		statusEntries(cancelable, "cancel", "cancel"),
+	)
 
-		It("accepts a cancel sent with no body and no Content-Type, as Stripe does", L("requires_payment_method", "cancel", "cancel"), timeout(), func(ctx SpecContext) {
-			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
-			from := time.Now()
-			r := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil, framework.WithRawBody([]byte{}, ""))
-			expectCanceled(r, in, nil, from, time.Now())
-		})
+	It("accepts a cancel sent with no body and no Content-Type, as Stripe does", L("requires_payment_method", "cancel", "cancel"), timeout(), func(ctx SpecContext) {
+		in := drivers.Reach(ctx, s, "requires_payment_method", nil)
+		from := time.Now()
+		r := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil, framework.WithRawBody([]byte{}, ""))
+		expectCanceled(r, in, nil, from, time.Now())
 	})
 
 	Describe("cancellation_reason", func() {
-		for _, reason := range []string{"abandoned", "duplicate", "fraudulent", "requested_by_customer"} {
-			It(fmt.Sprintf("accepts cancellation_reason=%s and echoes it on the intent and on a later GET", reason),
-				L("requires_payment_method", "cancel", "reason"), timeout(), func(ctx SpecContext) {
-					in := drivers.Reach(ctx, s, "requires_payment_method", nil)
-					r, from, to := cancel(ctx, in.ID, client.Params{"cancellation_reason": {reason}})
-					expectCanceled(r, in, reason, from, to)
-					expectCanceled(s.Get(ctx, "/v1/payment_intents/"+in.ID, nil), in, reason, from, to)
-				})
-		}
+		DescribeTable("with a valid value",
+			func(ctx SpecContext, reason string) {
+				in := drivers.Reach(ctx, s, "requires_payment_method", nil)
+				r, from, to := cancel(ctx, in.ID, client.Params{"cancellation_reason": {reason}})
+				expectCanceled(r, in, reason, from, to)
+				expectCanceled(s.Get(ctx, "/v1/payment_intents/"+in.ID, nil), in, reason, from, to)
+			},
+			EntryDescription("accepts cancellation_reason=%s and echoes it on the intent and on a later GET"),
+			Entry(nil, L("requires_payment_method", "cancel", "reason"), timeout(), "abandoned"),
+			Entry(nil, L("requires_payment_method", "cancel", "reason"), timeout(), "duplicate"),
+			Entry(nil, L("requires_payment_method", "cancel", "reason"), timeout(), "fraudulent"),
+			Entry(nil, L("requires_payment_method", "cancel", "reason"), timeout(), "requested_by_customer"),
+		)
 
 		for _, bad := range []struct{ value, why string }{
 			{"bogus", "not a reason at all"},

@@ -31,42 +31,55 @@ var afterCancelOps = []afterCancelOp{
 	{op: "cancel", what: "a second cancel (with a fresh idempotency key)", path: "/cancel", code: "payment_intent_unexpected_state"},
 }
 
-var _ = Describe("After a cancel, the intent is final", func() {
+func afterCancelEntries() []TableEntry {
+	var out []TableEntry
+	for _, status := range cancelable {
+		for _, op := range afterCancelOps {
+			out = append(out, Entry(nil, L(status, op.op, "post-cancel"), timeout(), status, op))
+		}
+	}
+	return out
+}
+
+var _ = Describe("After a cancel", func() {
 	var s *framework.Session
 	BeforeEach(func() { s = f.NewSession() })
 
-	for _, status := range cancelable {
-		for _, op := range afterCancelOps {
-			name := fmt.Sprintf("after a cancel from %s, %s fails with a 4xx Stripe error and the intent stays canceled", status, op.what)
-			if op.code != "" {
-				name = fmt.Sprintf("after a cancel from %s, %s fails with 400 %s and the intent stays canceled", status, op.what, op.code)
+	DescribeTable("every state-changing operation fails:",
+		func(ctx SpecContext, status string, op afterCancelOp) {
+			if op.capability != "" {
+				f.Require(op.capability)
 			}
-			It(name, L(status, op.op, "post-cancel"), timeout(), func(ctx SpecContext) {
-				if op.capability != "" {
-					f.Require(op.capability)
-				}
-				in := drivers.Reach(ctx, s, status, nil)
-				c := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil)
-				Expect(c).To(HaveStatus(200))
-				Expect(c).To(HaveJSON("status", "canceled"))
+			in := drivers.Reach(ctx, s, status, nil)
+			c := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil)
+			Expect(c).To(HaveStatus(200))
+			Expect(c).To(HaveJSON("status", "canceled"))
 
-				r := s.Post(ctx, "/v1/payment_intents/"+in.ID+op.path, op.params)
-				if op.code != "" {
-					expectUnexpectedState(r, in.ID, "canceled")
-				} else {
-					Expect(r).To(BeClientError("invalid_request_error"))
-				}
+			r := s.Post(ctx, "/v1/payment_intents/"+in.ID+op.path, op.params)
+			if op.code != "" {
+				expectUnexpectedState(r, in.ID, "canceled")
+			} else {
+				Expect(r).To(BeClientError("invalid_request_error"))
+			}
 
-				after := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
-				Expect(after).To(HaveStatus(200))
-				Expect(after).To(HaveJSON("status", "canceled"))
-				Expect(after).To(HaveJSON("amount", in.Amount))
-				Expect(after).To(HaveJSON("amount_capturable", 0))
-				Expect(after).To(HaveJSON("amount_received", 0))
-			})
-		}
+			after := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
+			Expect(after).To(HaveStatus(200))
+			Expect(after).To(HaveJSON("status", "canceled"))
+			Expect(after).To(HaveJSON("amount", in.Amount))
+			Expect(after).To(HaveJSON("amount_capturable", 0))
+			Expect(after).To(HaveJSON("amount_received", 0))
+		},
+		func(status string, op afterCancelOp) string {
+			if op.code != "" {
+				return fmt.Sprintf("from %s, %s fails with 400 %s and the intent stays canceled", status, op.what, op.code)
+			}
+			return fmt.Sprintf("from %s, %s fails with a 4xx Stripe error and the intent stays canceled", status, op.what)
+		},
+		afterCancelEntries(),
+	)
 
-		It(fmt.Sprintf("after a cancel from %s, a metadata-only update is either accepted or refused with payment_intent_unexpected_state (UNCONFIRMED which), and never changes the status", status),
+	for _, status := range cancelable {
+		It(fmt.Sprintf("from %s, a metadata-only update is either accepted or refused with payment_intent_unexpected_state (UNCONFIRMED which), and never changes the status", status),
 			L(status, "update", "post-cancel"), timeout(), func(ctx SpecContext) {
 				in := drivers.Reach(ctx, s, status, nil)
 				Expect(s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil)).To(HaveStatus(200))

@@ -22,25 +22,28 @@ func expectUnexpectedState(r *framework.Resp, id, currentStatus string) {
 	}
 }
 
-var _ = Describe("Cancel is refused from a final status", func() {
+var _ = Describe("Cancel", func() {
 	var s *framework.Session
 	BeforeEach(func() { s = f.NewSession() })
 
-	for _, status := range []string{"succeeded", "canceled"} {
-		It(fmt.Sprintf("refuses to cancel an intent in %s with 400 invalid_request_error code payment_intent_unexpected_state, and leaves it %s", status, status),
-			L(status, "cancel", "rejection"), timeout(), func(ctx SpecContext) {
-				in := drivers.Reach(ctx, s, status, nil)
-				before := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
-				Expect(before).To(HaveStatus(200))
+	DescribeTable("from a final status",
+		func(ctx SpecContext, status string) {
+			in := drivers.Reach(ctx, s, status, nil)
+			before := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
+			Expect(before).To(HaveStatus(200))
 
-				r := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil)
-				expectUnexpectedState(r, in.ID, status)
+			r := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil)
+			expectUnexpectedState(r, in.ID, status)
 
-				after := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
-				Expect(after).To(HaveStatus(200))
-				for _, field := range []string{"status", "canceled_at", "cancellation_reason", "amount", "amount_received", "amount_capturable", "latest_charge"} {
-					Expect(after).To(HaveJSON(field, before.Get(field)), "the refused cancel must not change %s", field)
-				}
-			})
-	}
+			after := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
+			Expect(after).To(HaveStatus(200))
+			for _, field := range []string{"status", "canceled_at", "cancellation_reason", "amount", "amount_received", "amount_capturable", "latest_charge"} {
+				Expect(after).To(HaveJSON(field, before.Get(field)), "the refused cancel must not change %s", field)
+			}
+		},
+		func(status string) string {
+			return fmt.Sprintf("is refused for an intent in %s with 400 invalid_request_error code payment_intent_unexpected_state, and leaves it %s", status, status)
+		},
+		statusEntries([]string{"succeeded", "canceled"}, "cancel", "rejection"),
+	)
 })

@@ -142,3 +142,12 @@ func timeout() SpecTimeout { return SpecTimeout(cfg.SpecTimeout.Duration) }
 
 // cancelable are the statuses from which Stripe always allows cancel.
 var cancelable = []string{"requires_payment_method", "requires_confirmation", "requires_action", "requires_capture"}
+
+// statusEntries makes one table Entry per status, labelled with its row, the op and the check.
+func statusEntries(statuses []string, op, check string) []TableEntry {
+	out := make([]TableEntry, 0, len(statuses))
+	for _, st := range statuses {
+		out = append(out, Entry(nil, L(st, op, check), timeout(), st))
+	}
+	return out
+}
