@@ -1,0 +1,512 @@
+package mutants
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/pi-conformance/suite/harness/labels"
+)
+
+// The mutation self-test: build the suite once, run it against every mutant, and hold each run to its kind's
+// expectation. Environment:
+//
+//	MUTANTS_ONLY=name,name   run only these mutants (development)
+//	MUTATION_TABLE_OUT=path  also write the markdown table there
+//	MUTATION_WORKDIR=dir     keep the suite binary, the reports and the outputs there (default: a temp dir)
+//
+// It is skipped with -short, and when the go tool is not on PATH.
+
+const (
+	selftestAPIKey = "sk_test_conformance_selftest"
+	parallelRuns   = 3
+	buildTimeout   = 4 * time.Minute
+	runTimeout     = 90 * time.Second // hard kill of one suite process against a defect or a disturbance
+	faultTimeout   = 60 * time.Second // hard kill against a fault
+	faultBound     = 30 * time.Second // a run against a fault must finish within this
+)
+
+// Timeouts of the suite: short enough that faults end fast, long enough for the slowest disturbance.
+const (
+	runConfig = `# mutation self-test: defects and disturbances
+request_timeout: 5s
+spec_timeout: 30s
+max_retries: 2
+`
+	faultConfig = `# mutation self-test: faults
+request_timeout: 500ms
+spec_timeout: 5s
+max_retries: 1
+`
+)
+
+type specResult struct {
+	Text    string
+	Labels  []string
+	State   types.SpecState
+	Message string
+	It      bool // a spec, not a suite-level node
+}
+
+func (s specResult) failed() bool  { return s.State.Is(types.SpecStateFailureStates) }
+func (s specResult) errored() bool { return strings.HasPrefix(s.Message, labels.PrefixErrored) }
+func (s specResult) check() string {
+	if !s.It {
+		return "(suite)"
+	}
+	if c := labels.Value(s.Labels, labels.FamilyCheck); c != "" {
+		return c
+	}
+	return "(none)"
+}
+
+type runResult struct {
+	M        Mutant
+	Dir      string
+	Elapsed  time.Duration
+	Killed   bool   // the hard timeout ended the process
+	Problem  string // the run produced no usable report
+	Specs    []specResult
+	Output   string
+	Passed   int
+	Failing  []specResult
+	ByCheck  map[string]int // failing, not errored, specs per check label
+	Errored  int
+	Verdict  string
+	Problems []string // assertion failures
+}
+
+func TestMutationSelfTest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("mutation self-test skipped with -short (it builds the suite and runs it against every mutant)")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("mutation self-test skipped: the go tool is not on PATH, so the suite cannot be built")
+	}
+	all := All()
+	if err := Validate(all); err != nil {
+		t.Fatal(err)
+	}
+	if only := os.Getenv("MUTANTS_ONLY"); only != "" {
+		names := strings.Split(only, ",")
+		all = slices.DeleteFunc(all, func(m Mutant) bool { return !slices.Contains(names, m.Name) })
+		if len(all) == 0 {
+			t.Fatalf("MUTANTS_ONLY=%q matches no mutant", only)
+		}
+	}
+	started := time.Now()
+	root := moduleRoot(t)
+	tmp := t.TempDir()
+	if dir := os.Getenv("MUTATION_WORKDIR"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		tmp = dir
+	}
+
+	bin := filepath.Join(tmp, "suite.test")
+	bctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+	defer cancel()
+	build := exec.CommandContext(bctx, goTool, "test", "-c", "-o", bin, "./suites/cancel")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the suite (go test -c ./suites/cancel in %s): %v\n%s", root, err, out)
+	}
+	buildTime := time.Since(started)
+	t.Logf("built the suite in %s", buildTime.Round(time.Millisecond))
+
+	cfgs := map[bool]string{false: filepath.Join(tmp, "run.yaml"), true: filepath.Join(tmp, "fault.yaml")}
+	for fault, body := range map[bool]string{false: runConfig, true: faultConfig} {
+		if err := os.WriteFile(cfgs[fault], []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Slow runs first, so that the three workers finish together.
+	order := slices.Clone(all)
+	slices.SortStableFunc(order, func(a, b Mutant) int { return cost(b) - cost(a) })
+	results := make(map[string]*runResult, len(order))
+	var mu sync.Mutex
+	sem := make(chan struct{}, parallelRuns)
+	var wg sync.WaitGroup
+	for _, m := range order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r := runMutant(bin, tmp, cfgs[m.Kind == Fault], m)
+			judge(r)
+			mu.Lock()
+			results[m.Name] = r
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	runsTime := time.Since(started) - buildTime
+
+	for _, m := range all {
+		r := results[m.Name]
+		t.Run(m.Name, func(t *testing.T) {
+			for _, p := range r.Problems {
+				t.Errorf("%s (%s: %s): %s\n  report: %s", m.Name, m.Kind, m.Description, p, r.Dir)
+			}
+			if len(r.Problems) > 0 && r.Output != "" {
+				t.Logf("suite output (tail):\n%s", tail(r.Output, 4000))
+			}
+		})
+	}
+
+	table := renderTable(all, results, buildTime, runsTime, time.Since(started))
+	t.Log("\n" + table)
+	if err := os.WriteFile(filepath.Join(tmp, "mutation-table.md"), []byte(table), 0o644); err != nil {
+		t.Error(err)
+	}
+	if out := os.Getenv("MUTATION_TABLE_OUT"); out != "" {
+		if err := os.WriteFile(out, []byte(table), 0o644); err != nil {
+			t.Errorf("MUTATION_TABLE_OUT: %v", err)
+		}
+	}
+}
+
+// cost orders the runs: the ones that wait on timeouts or sleeps go first.
+func cost(m Mutant) int {
+	switch {
+	case m.Kind == Fault && m.Errored:
+		return 3
+	case strings.Contains(m.Name, "latency"), strings.Contains(m.Name, "429"), strings.Contains(m.Name, "race"), strings.Contains(m.Name, "concurrent"):
+		return 2
+	}
+	return 1
+}
+
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			t.Fatalf("no go.mod above %s", dir)
+		}
+	}
+}
+
+// runMutant serves m on 127.0.0.1:0 and runs the suite binary against it.
+func runMutant(bin, tmp, cfg string, m Mutant) *runResult {
+	r := &runResult{M: m, Dir: filepath.Join(tmp, m.Name), ByCheck: map[string]int{}}
+	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+		r.Problem = err.Error()
+		return r
+	}
+	srv := httptest.NewServer(m.Handler())
+	defer func() {
+		srv.CloseClientConnections() // ends the handlers of a hanging target
+		srv.Close()
+	}()
+
+	limit := runTimeout
+	if m.Kind == Fault {
+		limit = faultTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	reportPath := filepath.Join(r.Dir, "ginkgo.json")
+	args := []string{"-ginkgo.json-report=" + reportPath, "-ginkgo.no-color", "-test.timeout=" + limit.String()}
+	if m.LabelFilter != "" {
+		args = append(args, "-ginkgo.label-filter="+m.LabelFilter)
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = r.Dir
+	cmd.Env = append(cleanEnv(),
+		"CONFORMANCE_TARGET_URL="+srv.URL,
+		"CONFORMANCE_API_KEY="+selftestAPIKey,
+		"CONFORMANCE_PROFILE=reference",
+		"CONFORMANCE_REPORT_DIR="+filepath.Join(r.Dir, "report"),
+		"CONFORMANCE_CONFIG="+cfg,
+	)
+	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	r.Elapsed = time.Since(start)
+	r.Output = string(out)
+	_ = os.WriteFile(filepath.Join(r.Dir, "output.txt"), out, 0o644)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		r.Killed = true
+		r.Problem = fmt.Sprintf("the suite did not finish within %s and was killed", limit)
+		return r
+	}
+	_ = err // a failing suite exits non-zero; the report says why
+	data, rerr := os.ReadFile(reportPath)
+	if rerr != nil {
+		r.Problem = fmt.Sprintf("the suite wrote no JSON report (%v); exit: %v", rerr, err)
+		return r
+	}
+	var reports []types.Report
+	if jerr := json.Unmarshal(data, &reports); jerr != nil {
+		r.Problem = fmt.Sprintf("the JSON report does not parse: %v", jerr)
+		return r
+	}
+	for _, rep := range reports {
+		for _, sr := range rep.SpecReports {
+			r.Specs = append(r.Specs, specResult{
+				Text: sr.FullText(), Labels: sr.Labels(), State: sr.State, Message: sr.Failure.Message,
+				It: sr.LeafNodeType == types.NodeTypeIt,
+			})
+		}
+	}
+	return r
+}
+
+// cleanEnv is the environment without any CONFORMANCE_ variable of the developer's shell.
+func cleanEnv() []string {
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "CONFORMANCE_") })
+}
+
+// judge tallies a run and holds it to its kind's expectation.
+func judge(r *runResult) {
+	fail := func(format string, a ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, a...)) }
+	if r.Problem != "" {
+		fail("%s", r.Problem)
+		r.Verdict = "BROKEN RUN"
+		return
+	}
+	for _, s := range r.Specs {
+		switch {
+		case s.State == types.SpecStatePassed && s.It:
+			r.Passed++
+		case s.failed():
+			r.Failing = append(r.Failing, s)
+			if s.errored() {
+				r.Errored++
+			} else {
+				r.ByCheck[s.check()]++
+			}
+		}
+		if s.State == types.SpecStatePanicked || strings.Contains(s.Message, "[PANICKED]") {
+			fail("spec panicked (a suite bug, whatever the target does): %s\n%s", s.Text, excerpt(s.Message))
+		}
+	}
+
+	m := r.M
+	switch m.Kind {
+	case Defect:
+		detected, missing := false, []string(nil)
+		if m.Aborts {
+			for _, s := range r.Failing {
+				if s.State == types.SpecStateAborted && strings.Contains(s.Message, "livemode") {
+					detected = true
+				}
+			}
+			if !detected {
+				missing = append(missing, "an aborted run (AbortSuite naming livemode)")
+			}
+		} else {
+			for _, c := range m.Checks {
+				if r.ByCheck[c] == 0 {
+					missing = append(missing, c)
+				}
+			}
+			detected = len(r.Failing) > 0 && len(missing) == 0
+		}
+		switch {
+		case m.KnownGap != "" && len(r.Failing) == 0:
+			r.Verdict = "NOT DETECTED (known gap)"
+		case m.KnownGap != "":
+			r.Verdict = "detected, but marked KnownGap"
+			fail("the suite now detects this defect: delete its KnownGap (%s)", m.KnownGap)
+		case len(r.Failing) == 0:
+			r.Verdict = "NOT DETECTED"
+			fail("no spec failed: the suite does not detect this defect")
+		case !detected:
+			r.Verdict = "WRONG REASON"
+			fail("specs failed, but none for the clause(s) %s it breaks; failing: %s", strings.Join(missing, ", "), checkCounts(r))
+		case r.Errored > 0:
+			r.Verdict = "detected (with errored specs)"
+			fail("%d spec(s) ended Errored against a defect that keeps the transport intact, e.g.:\n%s", r.Errored, firstErrored(r))
+		default:
+			r.Verdict = "detected"
+		}
+	case Benign:
+		if len(r.Failing) > 0 {
+			r.Verdict = "FALSE ALARM"
+			for i, s := range r.Failing {
+				if i == 3 {
+					fail("… and %d more failing specs", len(r.Failing)-3)
+					break
+				}
+				fail("false alarm: %s\n%s", s.Text, excerpt(s.Message))
+			}
+		} else if r.Passed == 0 {
+			r.Verdict = "NOTHING RAN"
+			fail("no spec passed")
+		} else {
+			r.Verdict = "passed"
+		}
+	case Fault:
+		r.Verdict = "clean failure"
+		if len(r.Failing) == 0 {
+			fail("no spec failed against a broken target")
+		}
+		if r.Passed > 0 {
+			fail("%d spec(s) passed against a broken target", r.Passed)
+		}
+		if r.Elapsed > faultBound {
+			fail("the run took %s (bound %s)", r.Elapsed.Round(time.Millisecond), faultBound)
+		}
+		for _, s := range r.Failing {
+			switch {
+			case s.State == types.SpecStateTimedout || s.State == types.SpecStateInterrupted:
+				fail("spec ended %s instead of failing on the request: %s", s.State, s.Text)
+			case m.Errored && !s.errored():
+				fail("spec should be Errored (%q) against a transport fault: %s\n%s", labels.PrefixErrored, s.Text, excerpt(s.Message))
+			case !m.Errored && s.errored():
+				fail("spec is Errored although the target answered: %s\n%s", s.Text, excerpt(s.Message))
+			case s.It && !strings.Contains(s.Message, "/v1/"):
+				fail("the failure message does not name the request: %s\n%s", s.Text, excerpt(s.Message))
+			case strings.Contains(s.Message, "goroutine ") || strings.Contains(s.Message, "panic("):
+				fail("the failure message carries a Go panic trace: %s\n%s", s.Text, excerpt(s.Message))
+			}
+		}
+		if len(r.Problems) > 0 {
+			r.Verdict = "BAD FAILURE"
+		}
+	}
+}
+
+func firstErrored(r *runResult) string {
+	for _, s := range r.Failing {
+		if s.errored() {
+			return s.Text + "\n" + excerpt(s.Message)
+		}
+	}
+	return ""
+}
+
+func checkCounts(r *runResult) string {
+	keys := make([]string, 0, len(r.ByCheck))
+	for k := range r.ByCheck {
+		keys = append(keys, k)
+	}
+	order := func(k string) int {
+		if i := slices.Index(labels.Checks, k); i >= 0 {
+			return i
+		}
+		return len(labels.Checks)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if oi, oj := order(keys[i]), order(keys[j]); oi != oj {
+			return oi < oj
+		}
+		return keys[i] < keys[j]
+	})
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s: %d", k, r.ByCheck[k]))
+	}
+	if r.Errored > 0 {
+		parts = append(parts, fmt.Sprintf("errored: %d", r.Errored))
+	}
+	aborted := 0
+	for _, s := range r.Failing {
+		if s.State == types.SpecStateAborted {
+			aborted++
+		}
+	}
+	if aborted > 0 {
+		parts = append(parts, fmt.Sprintf("aborted: %d", aborted))
+	}
+	if len(parts) == 0 {
+		return "—"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func renderTable(all []Mutant, results map[string]*runResult, build, runs, total time.Duration) string {
+	var b strings.Builder
+	b.WriteString("| mutant | kind | expected clause | failing checks (check label: count) | verdict |\n")
+	b.WriteString("|---|---|---|---|---|\n")
+	defects, detected, benign, falseAlarms, faults, cleanFaults := 0, 0, 0, 0, 0, 0
+	var gaps []string
+	for _, m := range all {
+		r := results[m.Name]
+		expected := strings.Join(m.Checks, ", ")
+		switch {
+		case m.Aborts:
+			expected = "abort (livemode)"
+		case m.Kind == Benign:
+			expected = "none (must pass)"
+		case m.Kind == Fault && m.Errored:
+			expected = "errored, named"
+		case m.Kind == Fault:
+			expected = "failed, named"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s (%.1fs) |\n", m.Name, m.Kind, expected, checkCounts(r), r.Verdict, r.Elapsed.Seconds())
+		switch m.Kind {
+		case Defect:
+			defects++
+			if strings.HasPrefix(r.Verdict, "detected") {
+				detected++
+			} else {
+				gaps = append(gaps, fmt.Sprintf("- `%s` (%s): %s", m.Name, m.Description, orDefault(m.KnownGap, "no spec failed")))
+			}
+		case Benign:
+			benign++
+			falseAlarms += len(r.Failing)
+		case Fault:
+			faults++
+			if r.Verdict == "clean failure" {
+				cleanFaults++
+			}
+		}
+	}
+	fmt.Fprintf(&b, "\nMutation score: %d/%d defects detected (%.0f%%). False alarms: %d failing spec(s) across %d benign disturbances. Faults ending cleanly: %d/%d.\n",
+		detected, defects, 100*float64(detected)/float64(max(defects, 1)), falseAlarms, benign, cleanFaults, faults)
+	fmt.Fprintf(&b, "Wall time: %s (suite build %s, %d runs, %d at a time, %s).\n",
+		total.Round(time.Second), build.Round(time.Second), len(all), parallelRuns, runs.Round(time.Second))
+	if len(gaps) > 0 {
+		b.WriteString("\nUndetected defects (suite gaps):\n")
+		b.WriteString(strings.Join(gaps, "\n") + "\n")
+	}
+	return b.String()
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func excerpt(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 1200 {
+		s = s[:1200] + "…"
+	}
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
