@@ -178,6 +178,9 @@ func (s *Session) checkSchema(req client.Request, r *client.Response) {
 	if err != nil {
 		issues = append(issues, err.Error())
 	}
+	if r.Header.Get("Request-Id") == "" {
+		issues = append(issues, fmt.Sprintf("response %d to %s %s has no Request-Id header (Stripe sends one on every response)", r.Status, req.Method, stripQuery(path)))
+	}
 	if missing := schema.CheckAlwaysSent(r.Body); len(missing) > 0 {
 		var b strings.Builder
 		fmt.Fprintf(&b, "response %d to %s %s omits fields Stripe always sends:", r.Status, req.Method, stripQuery(path))

@@ -25,6 +25,7 @@ type afterCancelOp struct {
 
 var afterCancelOps = []afterCancelOp{
 	{op: "confirm", what: "confirm with a payment method", path: "/confirm", params: client.Params{"payment_method": {drivers.PMVisa}}},
+	{op: "confirm", what: "confirm without parameters", path: "/confirm"},
 	{op: "capture", what: "capture", path: "/capture", code: "payment_intent_unexpected_state"},
 	{op: "update", what: "an amount update", path: "", params: client.Params{"amount": {"3000"}}, code: "payment_intent_unexpected_state"},
 	{op: "increment_authorization", what: "increment_authorization", path: "/increment_authorization", params: client.Params{"amount": {"3000"}}, capability: "increment_authorization"},

@@ -19,8 +19,8 @@ func concurrently(fns ...func() *framework.Resp) []*framework.Resp {
 	for i, fn := range fns {
 		wg.Add(1)
 		go func() {
-			defer GinkgoRecover()
 			defer wg.Done()
+			defer GinkgoRecover() // runs first: the failure is recorded before wg.Wait returns
 			<-start
 			out[i] = fn()
 		}()

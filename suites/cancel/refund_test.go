@@ -14,7 +14,7 @@ var _ = Describe("Cancel from requires_capture releases the authorization", func
 	var s *framework.Session
 	BeforeEach(func() { s = f.NewSession() })
 
-	It("leaves amount_capturable 0 and the latest charge uncaptured and fully refunded (captured=false, refunded=true, amount_refunded = the authorized amount)",
+	It("leaves amount_capturable 0 and the latest charge succeeded, paid, uncaptured and fully refunded (captured=false, refunded=true, amount_refunded = the authorized amount)",
 		L("requires_capture", "retrieve_charge", "refund"), timeout(), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_capture", nil)
 			Expect(in.Created).To(HaveJSON("amount_capturable", in.Amount), "setup: the authorization holds the full amount")
@@ -34,9 +34,12 @@ var _ = Describe("Cancel from requires_capture releases the authorization", func
 			Expect(ch).To(HaveJSON("refunded", true))
 			Expect(ch).To(HaveJSON("amount_refunded", in.Amount))
 			Expect(ch).To(HaveJSON("amount_captured", 0))
+			// A voided authorization is not a failed payment: the charge stays succeeded and paid (contract §4).
+			Expect(ch).To(HaveJSON("status", "succeeded"))
+			Expect(ch).To(HaveJSON("paid", true))
 		})
 
-	It("creates succeeded refunds for the intent that add up to the authorized amount",
+	It("creates succeeded refunds for the intent that add up to the authorized amount and carry the cancellation reason",
 		L("requires_capture", "list_refunds", "refund"), timeout(), func(ctx SpecContext) {
 			f.Require("refund_objects")
 			in := drivers.Reach(ctx, s, "requires_capture", nil)
@@ -58,6 +61,7 @@ var _ = Describe("Cancel from requires_capture releases the authorization", func
 				Expect(re["payment_intent"]).To(Equal(in.ID), "refund %d belongs to the intent", i)
 				Expect(re["charge"]).To(Equal(chargeID), "refund %d refunds the intent's charge", i)
 				Expect(re["currency"]).To(Equal(in.Currency), "refund %d currency", i)
+				Expect(re["reason"]).To(Equal("requested_by_customer"), "refund %d copies the cancellation reason (contract §4)", i)
 
 				one := s.Get(ctx, "/v1/refunds/"+re["id"].(string), nil)
 				Expect(one).To(HaveStatus(200))
