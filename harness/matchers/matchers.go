@@ -6,6 +6,7 @@ package matchers
 import (
 	"fmt"
 	"strings"
+	"text/template"
 
 	"github.com/onsi/gomega/gcustom"
 	"github.com/onsi/gomega/types"
@@ -50,32 +51,45 @@ func excerpt(s string) string {
 	return s
 }
 
-// match builds a matcher from a check that returns "" on success or the reason for failure.
+// failureTemplate is parsed once; gcustom would otherwise parse it for every matcher built.
+var failureTemplate = func() *template.Template {
+	t, err := gcustom.ParseTemplate("{{.Data.Describe}}\n{{if .Failure}}{{.Data.Reason}}{{else}}but it did{{end}}\nThe exchange:\n{{.Data.Exchange}}")
+	if err != nil {
+		panic(err)
+	}
+	return t
+}()
+
+// match builds a matcher from a check that returns "" on success or the reason for failure. The exchange is only
+// rendered when a failure message is asked for.
 func match(describe string, check func(r *client.Response, obj map[string]any) string) types.GomegaMatcher {
-	var reason string
-	var shown string
+	data := &templateData{describe: describe}
 	return gcustom.MakeMatcher(func(actual any) (bool, error) {
 		r, err := unwrap(actual)
 		if err != nil {
 			return false, err
 		}
 		obj, _ := r.JSON()
-		reason = check(r, obj)
-		shown = exchange(r)
-		return reason == "", nil
-	}).WithTemplate("{{.Data.Describe}}\n{{if .Failure}}{{.Data.Reason}}{{else}}but it did{{end}}\nThe exchange:\n{{.Data.Exchange}}", nil).
-		WithTemplateData(&templateData{describe: describe, reason: &reason, shown: &shown})
+		data.reason = check(r, obj)
+		data.resp = r
+		return data.reason == "", nil
+	}).WithPrecompiledTemplate(failureTemplate).WithTemplateData(data)
 }
 
 type templateData struct {
 	describe string
-	reason   *string
-	shown    *string
+	reason   string
+	resp     *client.Response
 }
 
 func (t *templateData) Describe() string { return "Expected the target " + t.describe }
-func (t *templateData) Reason() string   { return "but " + *t.reason }
-func (t *templateData) Exchange() string { return indent(*t.shown) }
+func (t *templateData) Reason() string   { return "but " + t.reason }
+func (t *templateData) Exchange() string {
+	if t.resp == nil {
+		return ""
+	}
+	return indent(exchange(t.resp))
+}
 
 func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
 

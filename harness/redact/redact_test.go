@@ -50,6 +50,7 @@ func TestStringStripeKeyShapes(t *testing.T) {
 func TestStringAuthorizationInText(t *testing.T) {
 	b64 := base64.StdEncoding.EncodeToString([]byte("opaque-user:pw"))
 	cases := []struct{ in, want string }{
+		{"AUTHORIZATION: BEARER shouted-token-1", "AUTHORIZATION: BEARER [REDACTED]"},
 		{"Authorization: Bearer opaque-token-123", "Authorization: Bearer [REDACTED]"},
 		{"authorization: basic " + b64 + "\nNext: x", "authorization: basic [REDACTED]\nNext: x"},
 		{"map[Authorization:[Bearer tok123] Accept:[*/*]]", "map[Authorization:[Bearer [REDACTED]] Accept:[*/*]]"},

@@ -38,6 +38,11 @@ func CheckAlwaysSent(body []byte) []Issue {
 	if err := dec.Decode(&value); err != nil {
 		return nil
 	}
+	return CheckAlwaysSentValue(value)
+}
+
+// CheckAlwaysSentValue is CheckAlwaysSent for an already decoded body.
+func CheckAlwaysSentValue(value any) []Issue {
 	var out []Issue
 	if m, ok := value.(map[string]any); ok {
 		if e, ok := m["error"].(map[string]any); ok {

@@ -193,6 +193,26 @@ var ErrUnknownOperation = errors.New("schema: operation not in the pinned docume
 // /v1/payment_intents/pi_123/cancel). A status with no specific response in the document is validated against
 // the "default" response (Stripe's error schema). It returns nil, ErrUnknownOperation (wrapped), or *Error.
 func (v *Validator) ValidateResponse(method, path string, status int, header http.Header, body []byte) error {
+	return v.validate(method, path, status, header, func() (any, *Issue) {
+		var value any
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if err := dec.Decode(&value); err != nil {
+			return nil, &Issue{Reason: "body is not JSON: " + err.Error()}
+		}
+		if dec.More() {
+			return nil, &Issue{Reason: "body has trailing data after the JSON value"}
+		}
+		return value, nil
+	})
+}
+
+// ValidateResponseValue is ValidateResponse for a body the caller has already decoded (exactly one JSON value;
+// numbers as float64 or json.Number).
+func (v *Validator) ValidateResponseValue(method, path string, status int, header http.Header, value any) error {
+	return v.validate(method, path, status, header, func() (any, *Issue) { return value, nil })
+}
+
+func (v *Validator) validate(method, path string, status int, header http.Header, decode func() (any, *Issue)) error {
 	r := v.find(method, path)
 	if r == nil {
 		return fmt.Errorf("%w: %s %s", ErrUnknownOperation, method, path)
@@ -206,19 +226,13 @@ func (v *Validator) ValidateResponse(method, path string, status int, header htt
 		return &Error{Operation: opName, Status: status, Issues: []Issue{{Reason: fmt.Sprintf("the document declares no application/json response for status %d", status)}}}
 	}
 	schemaName := refName(sr.Ref)
-	if ct := header.Get("Content-Type"); true {
-		media, _, err := mime.ParseMediaType(ct)
-		if err != nil || media != "application/json" {
-			return &Error{Operation: opName, Status: status, Schema: schemaName, Issues: []Issue{{Reason: fmt.Sprintf("Content-Type is %q, want application/json", ct)}}}
-		}
+	ct := header.Get("Content-Type")
+	if media, _, err := mime.ParseMediaType(ct); err != nil || media != "application/json" {
+		return &Error{Operation: opName, Status: status, Schema: schemaName, Issues: []Issue{{Reason: fmt.Sprintf("Content-Type is %q, want application/json", ct)}}}
 	}
-	var value any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&value); err != nil {
-		return &Error{Operation: opName, Status: status, Schema: schemaName, Issues: []Issue{{Reason: "body is not JSON: " + err.Error()}}}
-	}
-	if dec.More() {
-		return &Error{Operation: opName, Status: status, Schema: schemaName, Issues: []Issue{{Reason: "body has trailing data after the JSON value"}}}
+	value, bad := decode()
+	if bad != nil {
+		return &Error{Operation: opName, Status: status, Schema: schemaName, Issues: []Issue{*bad}}
 	}
 	if issues := v.visit(sr.Value, value); len(issues) > 0 {
 		return &Error{Operation: opName, Status: status, Schema: schemaName, Issues: issues}

@@ -221,3 +221,25 @@ func TestAlwaysSent(t *testing.T) {
 		t.Errorf("null counted as missing: %v", issues)
 	}
 }
+
+// The session validates the body it already decoded (numbers as json.Number): both entry points must agree.
+func TestValidateResponseValueAgrees(t *testing.T) {
+	v := mustDefault(t)
+	for _, body := range [][]byte{
+		marshal(t, canceledPI(t)),
+		[]byte(`{"id":"pi_1","object":"payment_intent","created":1,"livemode":false,"status":"cancelled"}`),
+		[]byte(`{"id":"pi_1","object":"payment_intent","created":"1","livemode":false,"status":"canceled"}`),
+	} {
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.UseNumber()
+		var value any
+		if err := dec.Decode(&value); err != nil {
+			t.Fatal(err)
+		}
+		a := v.ValidateResponse("POST", "/v1/payment_intents/pi_1/cancel", 200, jsonHeader, body)
+		b := v.ValidateResponseValue("POST", "/v1/payment_intents/pi_1/cancel", 200, jsonHeader, value)
+		if (a == nil) != (b == nil) {
+			t.Errorf("%s: bytes say %v, decoded value says %v", body, a, b)
+		}
+	}
+}
