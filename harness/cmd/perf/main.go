@@ -61,6 +61,7 @@ type options struct {
 	runs      int
 	procs     int
 	delay     time.Duration
+	nearDelay time.Duration
 	sections  map[string]bool
 	keep      bool
 	strict    bool
@@ -136,6 +137,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.runs, "runs", 5, "serial suite runs for the harness figures (the median run is shown)")
 	fs.IntVar(&o.procs, "procs", 8, "parallel processes for the latency-bound run")
 	fs.DurationVar(&o.delay, "delay", 100*time.Millisecond, "CONFORMANCE_REFERENCE_DELAY for the latency-bound run")
+	fs.DurationVar(&o.nearDelay, "near-delay", time.Millisecond, "CONFORMANCE_REFERENCE_DELAY of one more serial run, for the suite's share against a nearby target (0 = skip)")
 	secs := fs.String("sections", strings.Join(allSections, ","), "comma-separated sections to measure: "+strings.Join(allSections, ", "))
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (reports, profiles, outputs) and print its path")
 	fs.BoolVar(&o.strict, "strict", false, "exit with status 1 when a goal is missed")
