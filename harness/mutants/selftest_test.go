@@ -1,10 +1,13 @@
 package mutants
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -230,7 +233,8 @@ func runMutant(bin, tmp, cfg string, m Mutant) *runResult {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	reportPath := filepath.Join(r.Dir, "ginkgo.json")
-	args := []string{"-ginkgo.json-report=" + reportPath, "-ginkgo.no-color", "-test.timeout=" + limit.String()}
+	args := []string{"-ginkgo.json-report=" + reportPath, "-ginkgo.junit-report=" + filepath.Join(r.Dir, "junit.xml"),
+		"-ginkgo.no-color", "-test.timeout=" + limit.String()}
 	if m.LabelFilter != "" {
 		args = append(args, "-ginkgo.label-filter="+m.LabelFilter)
 	}
@@ -255,6 +259,10 @@ func runMutant(bin, tmp, cfg string, m Mutant) *runResult {
 		return r
 	}
 	_ = err // a failing suite exits non-zero; the report says why
+	if leak := findSecret(r.Dir, selftestAPIKey); leak != "" {
+		r.Problem = "the API key leaked: " + leak
+		return r
+	}
 	data, rerr := os.ReadFile(reportPath)
 	if rerr != nil {
 		r.Problem = fmt.Sprintf("the suite wrote no JSON report (%v); exit: %v", rerr, err)
@@ -274,6 +282,29 @@ func runMutant(bin, tmp, cfg string, m Mutant) *runResult {
 		}
 	}
 	return r
+}
+
+// findSecret searches every file the run wrote (console output, Ginkgo JSON and JUnit reports, results.json,
+// report.md, report.html, rerun.txt) for the key, in clear or in HTTP Basic form, and names the first file holding it.
+func findSecret(dir, key string) string {
+	needles := [][]byte{[]byte(key), []byte(base64.StdEncoding.EncodeToString([]byte(key + ":")))}
+	var found string
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || found != "" {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		for _, n := range needles {
+			if bytes.Contains(data, n) {
+				found = path
+			}
+		}
+		return nil
+	})
+	return found
 }
 
 // cleanEnv is the environment without any CONFORMANCE_ variable of the developer's shell.
