@@ -113,9 +113,8 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("client: BaseURL is not a valid URL: %s", redact.String(err.Error(), cfg.APIKey))
 	}
 	if u.User != nil {
-		if p, ok := u.User.Password(); ok {
-			secrets = append(secrets, p)
-		}
+		// net/http would send it as Basic auth on every request, including those meant to carry no key.
+		return nil, errors.New("client: BaseURL must not carry credentials (user info before the host); pass the key as APIKey")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("client: BaseURL %q must use http or https", redactURL(u, secrets))
@@ -241,6 +240,7 @@ type Request struct {
 	BasicAuth        bool        // send the key as HTTP Basic username (empty password) instead of Bearer
 	Header           http.Header // extra headers, applied last: they replace the client's; a key with no values removes that header
 	RawBody          []byte      // if non-nil, sent verbatim instead of Params (with Header's Content-Type, or none)
+	NoThrottle       bool        // the first attempt bypasses the client's rate limit (requests that must race); retries do not
 }
 
 // Response is an HTTP response of any status.
@@ -361,7 +361,11 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		lastErr error
 	)
 	for attempt := 1; ; attempt++ {
-		throttled, werr := c.limiter.wait(ctx)
+		var throttled time.Duration
+		var werr error
+		if !(attempt == 1 && req.NoThrottle) {
+			throttled, werr = c.limiter.wait(ctx)
+		}
 		c.stats.throttle.Add(int64(throttled))
 		if werr != nil {
 			if last == nil && lastErr == nil {

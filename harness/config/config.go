@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -126,7 +127,14 @@ type Profile struct {
 	Description string `yaml:"description"`
 	// Capabilities maps names from Capabilities to whether the target supports them; a missing key means false.
 	Capabilities map[string]bool `yaml:"capabilities"`
+	// Statuses lists the PaymentIntent statuses the status drivers can bring an intent into on this target (from
+	// Statuses); empty means all of them. A spec that needs another status is reported disabled, never failed.
+	Statuses []string `yaml:"statuses,omitempty"`
 }
+
+// Statuses are the PaymentIntent statuses a profile may list.
+var Statuses = []string{"requires_payment_method", "requires_confirmation", "requires_action", "requires_capture",
+	"processing", "succeeded", "canceled"}
 
 // DefaultProfiles returns the built-in profiles (a fresh copy each call). ginkgo.yaml repeats them.
 func DefaultProfiles() map[string]Profile {
@@ -155,6 +163,8 @@ func DefaultProfiles() map[string]Profile {
 				CapProcessing: false, CapCheckoutSessions: false, CapIdempotency: false,
 				CapRaces: false, CapIncrementAuthorization: true, CapRefundObjects: false,
 			},
+			// Stateless: every intent it returns is its fixture, in requires_payment_method.
+			Statuses: []string{"requires_payment_method"},
 		},
 	}
 }
@@ -360,6 +370,9 @@ func (c Config) Validate() error {
 			add("target_url %q must be an http:// or https:// URL", redactedURL(c.TargetURL, c.APIKey))
 		case u.Host == "":
 			add("target_url %q has no host", redactedURL(c.TargetURL, c.APIKey))
+		case u.User != nil:
+			// net/http would send the URL's user info as Basic auth, even on the specs that test a missing key.
+			add("target_url must not carry credentials (user info before the host); put the key in %s", EnvAPIKey)
 		}
 		if c.APIKey == "" {
 			env := c.APIKeyEnv
@@ -388,6 +401,11 @@ func (c Config) Validate() error {
 		if len(unknown) > 0 {
 			sort.Strings(unknown)
 			add("profile %q has unknown capabilities %s (known: %s)", name, strings.Join(quoteAll(unknown), ", "), strings.Join(Capabilities, ", "))
+		}
+		for _, st := range c.Profiles[name].Statuses {
+			if !slices.Contains(Statuses, st) {
+				add("profile %q lists unknown status %q (known: %s)", name, st, strings.Join(Statuses, ", "))
+			}
 		}
 	}
 	for _, d := range []struct {
@@ -429,6 +447,12 @@ func (c Config) Capability(name string) bool {
 		}
 	}
 	panic(fmt.Sprintf("config: unknown capability %q (known: %s)", name, strings.Join(Capabilities, ", ")))
+}
+
+// CanReach reports whether the active profile's target can be driven into status (see Profile.Statuses).
+func (c Config) CanReach(status string) bool {
+	p := c.ActiveProfile()
+	return len(p.Statuses) == 0 || slices.Contains(p.Statuses, status)
 }
 
 // ActiveProfile returns the profile named by Profile (the zero Profile if there is none; Validate reports that).

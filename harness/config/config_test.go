@@ -320,11 +320,17 @@ func TestLiveKeyRefusedAndNeverEchoed(t *testing.T) {
 	}
 }
 
-func TestStringRedactsKey(t *testing.T) {
-	c, err := LoadFrom("", envMap(map[string]string{EnvAPIKey: "sk_test_verySecretTestKey123", EnvTargetURL: "https://user:pw-secret@host.example"}))
-	if err != nil {
-		t.Fatal(err)
+func TestTargetURLWithCredentialsIsRefused(t *testing.T) {
+	_, err := LoadFrom("", envMap(map[string]string{EnvAPIKey: "sk_test_verySecretTestKey123", EnvTargetURL: "https://rk_live_abcdefgh12345678:@host.example"}))
+	if err == nil || !strings.Contains(err.Error(), "must not carry credentials") || strings.Contains(err.Error(), "abcdefgh12345678") {
+		t.Errorf("err = %v", err)
 	}
+}
+
+func TestStringRedactsKey(t *testing.T) {
+	c := Default()
+	c.APIKey = "sk_test_verySecretTestKey123"
+	c.TargetURL = "https://user:pw-secret@host.example"
 	s := c.String()
 	for _, leak := range []string{"verySecretTestKey123", "pw-secret"} {
 		if strings.Contains(s, leak) {
@@ -458,5 +464,22 @@ func TestClientConfig(t *testing.T) {
 	if cc.BaseURL != "http://127.0.0.1:5" || cc.APIKey != "sk_test_abc" || cc.StripeVersion != DefaultStripeVersion ||
 		cc.RequestTimeout != DefaultRequestTimeout || cc.MaxRetries != 2 || cc.RateLimit != 3 || cc.APIKeyEnv != EnvAPIKey {
 		t.Errorf("ClientConfig = %+v", cc)
+	}
+}
+
+func TestProfileStatuses(t *testing.T) {
+	c := Default()
+	if !c.CanReach("requires_capture") {
+		t.Error("reference profile cannot reach requires_capture")
+	}
+	c.Profile = "stripe-mock"
+	if c.CanReach("requires_capture") || !c.CanReach("requires_payment_method") {
+		t.Error("stripe-mock statuses not applied")
+	}
+	p := c.Profiles["stripe-mock"]
+	p.Statuses = []string{"cancelled"}
+	c.Profiles["stripe-mock"] = p
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `unknown status "cancelled"`) {
+		t.Errorf("Validate = %v", err)
 	}
 }
