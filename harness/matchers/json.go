@@ -1,8 +1,13 @@
 package matchers
 
 import (
+	"reflect"
+	"sort"
+	"sync"
+
 	"encoding/json"
 	"fmt"
+	"github.com/pi-conformance/suite/harness/redact"
 	"strconv"
 	"strings"
 )
@@ -73,17 +78,93 @@ func JSONEqual(actual, expected any) bool {
 	return fmt.Sprint(actual) == fmt.Sprint(expected)
 }
 
-// Show renders a decoded JSON value compactly for failure messages.
+var (
+	secretsMu sync.RWMutex
+	secrets   []string
+)
+
+// RegisterSecret adds a value (the API key) that Show must never print; Stripe-shaped keys and client secrets are
+// masked anyway (harness/redact).
+func RegisterSecret(s string) {
+	if s == "" {
+		return
+	}
+	secretsMu.Lock()
+	secrets = append(secrets, s)
+	secretsMu.Unlock()
+}
+
+func redacted(s string) string {
+	secretsMu.RLock()
+	defer secretsMu.RUnlock()
+	return redact.String(s, secrets...)
+}
+
+// Show renders a decoded JSON value compactly and redacted, for failure messages.
 func Show(v any) string {
 	if v == nil {
 		return "null"
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Sprint(v)
+		return redacted(fmt.Sprint(v))
 	}
-	if len(b) > 300 {
-		return string(b[:300]) + "…"
+	out := redacted(string(b))
+	if len(out) > 300 {
+		return out[:300] + "…"
 	}
-	return string(b)
+	return out
+}
+
+// Diff lists, as JSON pointers with both values, where two decoded JSON values differ (at most max entries).
+func Diff(a, b any, max int) []string {
+	var out []string
+	var walk func(p string, x, y any)
+	walk = func(p string, x, y any) {
+		if len(out) >= max {
+			return
+		}
+		xm, xok := x.(map[string]any)
+		ym, yok := y.(map[string]any)
+		if xok && yok {
+			keys := map[string]bool{}
+			for k := range xm {
+				keys[k] = true
+			}
+			for k := range ym {
+				keys[k] = true
+			}
+			sorted := make([]string, 0, len(keys))
+			for k := range keys {
+				sorted = append(sorted, k)
+			}
+			sort.Strings(sorted)
+			for _, k := range sorted {
+				xv, xin := xm[k]
+				yv, yin := ym[k]
+				switch {
+				case !xin:
+					out = append(out, fmt.Sprintf("%s/%s: absent vs %s", p, k, Show(yv)))
+				case !yin:
+					out = append(out, fmt.Sprintf("%s/%s: %s vs absent", p, k, Show(xv)))
+				default:
+					walk(p+"/"+k, xv, yv)
+				}
+			}
+			return
+		}
+		xa, xok := x.([]any)
+		ya, yok := y.([]any)
+		if xok && yok && len(xa) == len(ya) {
+			for i := range xa {
+				walk(fmt.Sprintf("%s/%d", p, i), xa[i], ya[i])
+			}
+			return
+		}
+		if !reflect.DeepEqual(x, y) {
+			out = append(out, fmt.Sprintf("%s: %s vs %s", p, Show(x), Show(y)))
+		}
+	}
+	walk("", a, b)
+	return out
 }

@@ -39,7 +39,7 @@ func unwrap(actual any) (*client.Response, error) {
 
 func exchange(r *client.Response) string {
 	if r.Exchange == nil {
-		return fmt.Sprintf("  response: %d\n  body: %s", r.Status, excerpt(string(r.Body)))
+		return fmt.Sprintf("  response: %d\n  body: %s", r.Status, excerpt(redacted(string(r.Body))))
 	}
 	return r.Exchange.Summary(BodyExcerpt)
 }
@@ -212,5 +212,29 @@ func HaveHeader(name string, value ...string) types.GomegaMatcher {
 			return fmt.Sprintf("it is %q", got)
 		}
 		return ""
+	})
+}
+
+// HaveSameBodyAs succeeds when the JSON body equals the first response's body; a failure lists the differing JSON
+// pointers (values redacted) and shows both exchanges.
+func HaveSameBodyAs(first any) types.GomegaMatcher {
+	return match("to answer with the same body as before", func(r *client.Response, obj map[string]any) string {
+		fr, err := unwrap(first)
+		if err != nil {
+			return "there is no first response to compare with"
+		}
+		fobj, err := fr.JSON()
+		if err != nil || obj == nil {
+			return "one of the bodies is not a JSON object"
+		}
+		d := Diff(fobj, obj, 10)
+		if len(d) == 0 {
+			return ""
+		}
+		msg := "the bodies differ (first vs this):\n    " + strings.Join(d, "\n    ")
+		if fr.Exchange != nil {
+			msg += "\nThe first exchange:\n" + indent(fr.Exchange.Summary(BodyExcerpt))
+		}
+		return msg
 	})
 }

@@ -117,3 +117,26 @@ func TestLookup(t *testing.T) {
 		}
 	}
 }
+
+func TestShowRedacts(t *testing.T) {
+	RegisterSecret("vendorSecretUser42")
+	for _, v := range []any{"sk_test_abcdefgh12345678", "pi_1_secret_abcdefghij", map[string]any{"k": "vendorSecretUser42"}} {
+		out := Show(v)
+		if strings.Contains(out, "abcdefgh12345678") || strings.Contains(out, "abcdefghij") || strings.Contains(out, "vendorSecretUser42") {
+			t.Errorf("Show leaks: %s", out)
+		}
+	}
+}
+
+func TestHaveSameBodyAs(t *testing.T) {
+	first := resp(200, canceled)
+	check(t, HaveSameBodyAs(first), resp(200, canceled), true)
+	other := strings.Replace(canceled, `"amount":2000`, `"amount":2001`, 1)
+	other = strings.Replace(other, `"metadata":{"k":"v"}`, `"metadata":{"k":"v","client_secret":"pi_1_secret_abcdefghij"}`, 1)
+	check(t, HaveSameBodyAs(first), resp(200, other), false, "/amount: 2000 vs 2001", "/metadata/client_secret: absent vs")
+	m := HaveSameBodyAs(first)
+	_, _ = m.Match(resp(200, other))
+	if strings.Contains(m.FailureMessage(resp(200, other)), "abcdefghij") {
+		t.Error("client secret leaked into the failure message")
+	}
+}
