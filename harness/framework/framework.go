@@ -4,6 +4,7 @@
 package framework
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -103,4 +104,19 @@ func (f *Framework) TargetHost() string {
 		u = u[at+1:]
 	}
 	return u
+}
+
+// Preflight reads (never writes) one PaymentIntent of the account before any spec creates anything, and reports an
+// error when the target shows live-mode data, so that a live account is refused before the first write. A target
+// that cannot answer the read is not judged here: the specs will say what is wrong.
+func (f *Framework) Preflight(ctx context.Context) error {
+	r, err := f.Client.Do(ctx, client.Request{Method: "GET", Path: "/v1/payment_intents", Params: client.Params{"limit": {"1"}}})
+	if err != nil || r.Status != 200 {
+		return nil
+	}
+	obj, _ := r.JSON()
+	if LiveMode(obj) {
+		return fmt.Errorf("the target's PaymentIntents list shows livemode: true — the suite only runs against test mode and sent nothing else")
+	}
+	return nil
 }

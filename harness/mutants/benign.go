@@ -16,6 +16,18 @@ import (
 func Disturbances() []Mutant {
 	return []Mutant{
 		{
+			// Whether Stripe clears next_action on cancel is UNCONFIRMED (contract §11.7): keeping it must not fail.
+			Name: "next-action-kept", Kind: Benign,
+			Description: "cancel from requires_action keeps next_action (the customer is still asked to authenticate)",
+			New: Steps(AfterCancel(func(c *Call, res *Result) {
+				if c.Intent.NextAction != nil {
+					na := *c.Intent.NextAction
+					c.Update(func(pi *reference.PaymentIntent) { pi.NextAction = &na })
+					c.Rerender(res)
+				}
+			})),
+		},
+		{
 			// A remote target: every answer takes a while.
 			Name: "latency-30ms", Kind: Benign,
 			Description: "every response is delayed by 30 ms",

@@ -91,18 +91,6 @@ func Defects() []Mutant {
 			})),
 		},
 		{
-			// The pending 3DS action is never cleared.
-			Name: "next-action-kept", Kind: Defect, Checks: []string{"cancel"},
-			Description: "cancel from requires_action keeps next_action (the customer is still asked to authenticate)",
-			New: Steps(AfterCancel(func(c *Call, res *Result) {
-				if c.Intent.NextAction != nil {
-					na := *c.Intent.NextAction
-					c.Update(func(pi *reference.PaymentIntent) { pi.NextAction = &na })
-					c.Rerender(res)
-				}
-			})),
-		},
-		{
 			// The serializer drops keys whose value is null (omitempty), and canceled_at is never set.
 			Name: "canceled-at-missing", Kind: Defect, Checks: []string{"cancel", "schema"},
 			Description: "canceled intents are rendered without the canceled_at key",

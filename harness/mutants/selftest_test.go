@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -284,8 +285,12 @@ func runMutant(bin, tmp, cfg string, m Mutant) *runResult {
 	return r
 }
 
+// clientSecret matches an unmasked PaymentIntent client secret.
+var clientSecret = regexp.MustCompile(`_secret_[A-Za-z0-9]{6,}`)
+
 // findSecret searches every file the run wrote (console output, Ginkgo JSON and JUnit reports, results.json,
-// report.md, report.html, rerun.txt) for the key, in clear or in HTTP Basic form, and names the first file holding it.
+// report.md, report.html, rerun.txt) for the key, in clear or in HTTP Basic form, and for unmasked client secrets,
+// and names the first file holding one.
 func findSecret(dir, key string) string {
 	needles := [][]byte{[]byte(key), []byte(base64.StdEncoding.EncodeToString([]byte(key + ":")))}
 	var found string
@@ -301,6 +306,9 @@ func findSecret(dir, key string) string {
 			if bytes.Contains(data, n) {
 				found = path
 			}
+		}
+		if loc := clientSecret.FindIndex(data); loc != nil && found == "" {
+			found = path + " (a client secret: " + string(data[loc[0]:loc[0]+8]) + "…)"
 		}
 		return nil
 	})

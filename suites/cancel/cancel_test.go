@@ -21,7 +21,9 @@ func canceledAtWithin(from, to time.Time) func(any) string {
 			return "it is not an integer (unix seconds)"
 		}
 		skew := cfg.ClockSkew.Duration
-		lo, hi := from.Add(-skew).Unix(), to.Add(skew).Unix()
+		// Whole seconds: the window's start rounds down and its end rounds up, so a target that rounds either way fits.
+		lo := from.Add(-skew).Unix()
+		hi := (to.Add(skew).UnixNano() + int64(time.Second) - 1) / int64(time.Second)
 		if ts < lo || ts > hi {
 			return fmt.Sprintf("it is outside the request window [%d, %d] (±%s clock skew allowed)", lo, hi, skew)
 		}
@@ -59,7 +61,7 @@ var _ = Describe("Cancel a PaymentIntent", func() {
 			in := drivers.Reach(ctx, s, status, nil)
 			r, from, to := cancel(ctx, in.ID, nil)
 			expectCanceled(r, in, nil, from, to)
-			Expect(r).To(HaveJSON("next_action", nil), "a canceled intent has no next action")
+			// Whether next_action is cleared is UNCONFIRMED (contract §11.7): it is not asserted.
 
 			again := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
 			expectCanceled(again, in, nil, from, to)
@@ -78,22 +80,20 @@ var _ = Describe("Cancel a PaymentIntent", func() {
 
 	Describe("cancellation_reason", func() {
 		DescribeTable("with a valid value",
-			func(ctx SpecContext, reason string) {
-				in := drivers.Reach(ctx, s, "requires_payment_method", nil)
+			func(ctx SpecContext, status, reason string) {
+				in := drivers.Reach(ctx, s, status, nil)
 				r, from, to := cancel(ctx, in.ID, client.Params{"cancellation_reason": {reason}})
 				expectCanceled(r, in, reason, from, to)
 				expectCanceled(s.Get(ctx, "/v1/payment_intents/"+in.ID, nil), in, reason, from, to)
 			},
-			EntryDescription("accepts cancellation_reason=%s and echoes it on the intent and on a later GET"),
-			Entry(nil, L("requires_payment_method", "cancel", "reason"), timeout(), "abandoned"),
-			Entry(nil, L("requires_payment_method", "cancel", "reason"), timeout(), "duplicate"),
-			Entry(nil, L("requires_payment_method", "cancel", "reason"), timeout(), "fraudulent"),
-			Entry(nil, L("requires_payment_method", "cancel", "reason"), timeout(), "requested_by_customer"),
+			EntryDescription("from %s, accepts cancellation_reason=%s and echoes it on the intent and on a later GET"),
+			reasonEntries(),
 		)
 
+		// Only a value outside every enum is used: whether Stripe refuses its own values (automatic, expired...) when
+		// a client sends them is not established by the contract notes.
 		for _, bad := range []struct{ value, why string }{
 			{"bogus", "not a reason at all"},
-			{"automatic", "a reason only Stripe itself may set"},
 		} {
 			It(fmt.Sprintf("refuses cancellation_reason=%s (%s) with 400 invalid_request_error naming param cancellation_reason, and leaves the intent unchanged", bad.value, bad.why),
 				L("requires_payment_method", "cancel", "reason"), timeout(), func(ctx SpecContext) {
@@ -128,9 +128,13 @@ var _ = Describe("Cancel a PaymentIntent", func() {
 					Expect(confirm).To(BeClientError("invalid_request_error"))
 				default:
 					By("the target refused the cancel: it must say why, and the intent must still be processing")
-					Expect(r).To(BeStripeError(400, "invalid_request_error", "payment_intent_unexpected_state"))
 					after := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
 					Expect(after).To(HaveStatus(200))
+					if after.Str("status") == "succeeded" {
+						// How long a debit stays processing is UNCONFIRMED (contract §11.10).
+						Skip("the debit settled before the cancel arrived, so cancel from processing was not exercised")
+					}
+					expectUnexpectedState(r, in.ID, "processing")
 					Expect(after).To(HaveJSON("status", "processing"))
 					Expect(after).To(HaveJSON("canceled_at", nil))
 				}
@@ -142,6 +146,11 @@ var _ = Describe("Cancel a PaymentIntent", func() {
 				second := drivers.Reach(ctx, s, "processing", nil)
 				r1 := s.Post(ctx, "/v1/payment_intents/"+first.ID+"/cancel", nil)
 				r2 := s.Post(ctx, "/v1/payment_intents/"+second.ID+"/cancel", nil)
+				for _, id := range []string{first.ID, second.ID} {
+					if s.Get(ctx, "/v1/payment_intents/"+id, nil).Str("status") == "succeeded" {
+						Skip("a debit settled before its cancel arrived, so the two answers are not comparable")
+					}
+				}
 				Expect(r2.Status).To(Equal(r1.Status), "two processing intents got different answers:\nfirst: %s\nsecond: %s",
 					r1.Exchange.Summary(400), r2.Exchange.Summary(400))
 				Expect(r2.Str("status")).To(Equal(r1.Str("status")))

@@ -10,34 +10,34 @@ import (
 	. "github.com/pi-conformance/suite/harness/matchers"
 )
 
-var _ = Describe("Cancel answers bad requests with Stripe's errors", func() {
+var _ = Describe("Cancel refuses bad requests with Stripe's errors:", func() {
 	var s *framework.Session
 	BeforeEach(func() { s = f.NewSession() })
 
-	It("answers a cancel of an unknown intent with 404 resource_missing naming param intent",
+	It("a cancel of an unknown intent gets 404 resource_missing naming param intent",
 		L("any", "cancel", "errors"), timeout(), func(ctx SpecContext) {
 			r := s.Post(ctx, "/v1/payment_intents/pi_conformanceDoesNotExist"+f.RunID[len(f.RunID)-6:]+"/cancel", nil)
 			Expect(r).To(BeStripeError(404, "invalid_request_error", "resource_missing"))
 			Expect(r).To(HaveJSON("error.param", "intent"))
 		})
 
-	It("answers a cancel without an API key with 401 invalid_request_error and changes nothing",
+	It("a cancel without an API key gets 401 invalid_request_error and changes nothing",
 		L("requires_payment_method", "cancel", "errors"), timeout(), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
 			r := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil, framework.WithAuth(""))
-			Expect(r).To(BeStripeError(401, "invalid_request_error", "-"))
+			Expect(r).To(BeStripeError(401, "invalid_request_error", ""))
 			Expect(s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)).To(HaveJSON("status", "requires_payment_method"))
 		})
 
-	It("answers a cancel with a malformed API key with 401 invalid_request_error and changes nothing",
+	It("a cancel with a malformed API key gets 401 invalid_request_error and changes nothing",
 		L("requires_payment_method", "cancel", "errors"), timeout(), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
 			r := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil, framework.WithAuth("not-a-stripe-key"))
-			Expect(r).To(BeStripeError(401, "invalid_request_error", "-"))
+			Expect(r).To(BeStripeError(401, "invalid_request_error", ""))
 			Expect(s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)).To(HaveJSON("status", "requires_payment_method"))
 		})
 
-	It("refuses an unknown parameter with 400 parameter_unknown naming it, and changes nothing",
+	It("a cancel with an unknown parameter gets 400 parameter_unknown naming it, and changes nothing",
 		L("requires_payment_method", "cancel", "errors"), timeout(), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
 			r := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", client.Params{"conformance_unknown": {"1"}})
@@ -46,7 +46,7 @@ var _ = Describe("Cancel answers bad requests with Stripe's errors", func() {
 			Expect(s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)).To(HaveJSON("status", "requires_payment_method"))
 		})
 
-	It("refuses to cancel the PaymentIntent of a Checkout Session (expire the session instead) with 400 invalid_request_error, and leaves it unchanged",
+	It("a cancel of the PaymentIntent of a Checkout Session (expire the session instead) gets 400 invalid_request_error and leaves it unchanged",
 		L("requires_payment_method", "checkout_session", "errors"), timeout(), func(ctx SpecContext) {
 			f.Require("checkout_sessions")
 			cs := s.Post(ctx, "/v1/checkout/sessions", client.Params{

@@ -15,7 +15,7 @@ import (
 // Every response any spec receives is validated by the session (framework.Session.Do) against the pinned Stripe
 // document, plus the fields Stripe always sends; a violation fails the spec that received it. The specs below make
 // that clause a column of its own: they collect every kind of response around a cancel and assert nothing else.
-var _ = Describe("Every cancel response conforms to Stripe's OpenAPI schema", func() {
+var _ = Describe("Every cancel response conforms to Stripe's OpenAPI schema:", func() {
 	var s *framework.Session
 	BeforeEach(func() { s = f.NewSession() })
 
@@ -28,7 +28,7 @@ var _ = Describe("Every cancel response conforms to Stripe's OpenAPI schema", fu
 			})
 	}
 
-	It("the payment_intent_unexpected_state error for a refused cancel conforms to the error schema, including an embedded payment_intent",
+	It("the payment_intent_unexpected_state error for a refused cancel conforms to the error schema, including error.payment_intent when it is sent",
 		L("succeeded", "cancel", "schema"), timeout(), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "succeeded", nil)
 			Expect(s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil)).To(HaveStatus(400))
@@ -50,6 +50,15 @@ var _ = Describe("Every cancel response conforms to Stripe's OpenAPI schema", fu
 			s.Post(ctx, "/v1/payment_intents/pi_conformanceMissing/cancel", nil)
 			s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil, framework.WithAuth(""))
 			s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", client.Params{"cancellation_reason": {"bogus"}})
-			Expect(s.Rec.Count()).To(Equal(4), "every request was answered and validated")
+		})
+
+	It("every answer around a cancel (create, cancel, refused cancel, unknown intent, missing key) carries a Request-Id header, as Stripe's do",
+		L("any", "cancel", "schema"), timeout(), func(ctx SpecContext) {
+			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
+			Expect(in.Created).To(HaveHeader("Request-Id"))
+			Expect(s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil)).To(HaveHeader("Request-Id"))
+			Expect(s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil)).To(HaveHeader("Request-Id"))
+			Expect(s.Post(ctx, "/v1/payment_intents/pi_conformanceMissing/cancel", nil)).To(HaveHeader("Request-Id"))
+			Expect(s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil, framework.WithAuth(""))).To(HaveHeader("Request-Id"))
 		})
 })

@@ -4,6 +4,7 @@
 package cancel
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/pi-conformance/suite/harness/config"
 	"github.com/pi-conformance/suite/harness/framework"
 	"github.com/pi-conformance/suite/harness/labels"
+	"github.com/pi-conformance/suite/harness/matchers"
 	"github.com/pi-conformance/suite/harness/reference"
 	"github.com/pi-conformance/suite/harness/report"
 )
@@ -87,9 +89,17 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 }, func(data []byte) {
 	var s setup
 	Expect(json.Unmarshal(data, &s)).To(Succeed())
+	matchers.RegisterSecret(cfg.APIKey)
 	var err error
 	f, err = framework.New(cfg, s.URL, s.RunID)
 	Expect(err).NotTo(HaveOccurred(), "building the suite's client")
+	if GinkgoParallelProcess() == 1 && !cfg.Embedded() {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.RequestTimeout.Duration)
+		defer cancel()
+		if err := f.Preflight(ctx); err != nil {
+			AbortSuite(err.Error())
+		}
+	}
 	fmt.Fprintf(GinkgoWriter, "conformance run %s against %s (%s)\n", s.RunID, f.TargetHost(), cfg.String())
 })
 
@@ -148,6 +158,19 @@ func statusEntries(statuses []string, op, check string) []TableEntry {
 	out := make([]TableEntry, 0, len(statuses))
 	for _, st := range statuses {
 		out = append(out, Entry(nil, L(st, op, check), timeout(), st))
+	}
+	return out
+}
+
+// reasonEntries: every valid reason from requires_payment_method, and requested_by_customer from every other
+// cancelable status.
+func reasonEntries() []TableEntry {
+	var out []TableEntry
+	for _, reason := range []string{"abandoned", "duplicate", "fraudulent", "requested_by_customer"} {
+		out = append(out, Entry(nil, L("requires_payment_method", "cancel", "reason"), timeout(), "requires_payment_method", reason))
+	}
+	for _, st := range cancelable[1:] {
+		out = append(out, Entry(nil, L(st, "cancel", "reason"), timeout(), st, "requested_by_customer"))
 	}
 	return out
 }
