@@ -21,10 +21,7 @@ var createSessionParams = []string{"adaptive_pricing", "after_expiration", "allo
 // PaymentIntent of a Checkout Session that is expired.
 const ExpiredSessionCancellationReason = "expired"
 
-func errNoSuchSession(id string) *Error {
-	return &Error{Type: "invalid_request_error", Code: "resource_missing", Param: "session", HTTPStatus: http.StatusNotFound, noStore: true,
-		Message: "No such checkout.session: '" + clip(id, 200) + "'"}
-}
+func errNoSuchSession(id string) *Error { return errNotFound("checkout.session", "session", id) }
 
 func (s *Server) createSession(c *call) reply {
 	v := c.params
@@ -74,11 +71,9 @@ func (s *Server) createSession(c *call) reply {
 			}
 		}
 	}
-	for _, ref := range []struct{ param, what string }{{"customer", "customer"}, {"customer_account", "account"}, {"payment_method_configuration", "payment method configuration"}} {
-		if id, ok := v.str(ref.param); ok && id != "" && !v.failed() {
-			v.fail(invalidRequest(ref.param, "resource_missing", "No such "+ref.what+": '"+clip(id, 200)+"'"))
-		}
-	}
+	v.refuseReference("customer", "customer")
+	v.refuseReference("customer_account", "account")
+	v.refuseReference("payment_method_configuration", "payment method configuration")
 	// payment_intent_data
 	pid := struct {
 		captureMethod, description, receiptEmail, sdSuffix, sfu, transferGroup string
@@ -94,9 +89,7 @@ func (s *Server) createSession(c *call) reply {
 		pid.sfu, _ = p.enum("setup_future_usage", "off_session", "on_session")
 		pid.transferGroup, _ = p.strMax("transfer_group", 5000)
 		pid.meta = p.metadata("metadata")
-		if id, ok := p.str("on_behalf_of"); ok && id != "" && !p.failed() {
-			p.fail(invalidRequest(p.name("on_behalf_of"), "resource_missing", "No such account: '"+clip(id, 200)+"'"))
-		}
+		p.refuseReference("on_behalf_of", "account")
 	}
 	// line_items
 	var items []LineItem
@@ -192,16 +185,14 @@ func (s *Server) createSession(c *call) reply {
 	s.intentOrder = append(s.intentOrder, pi.ID)
 	cs.PaymentIntent = pi.ID
 	s.sessions[cs.ID] = cs
-	obj := s.renderSession(cs)
-	s.applyExpand(obj, expand)
-	return reply{body: obj}
+	return s.expandedReply(s.renderSession(cs), expand)
 }
 
 func (s *Server) parseLineItem(li *pview) LineItem {
 	li.allow("adjustable_quantity", "dynamic_tax_rates", "metadata", "price", "price_data", "quantity", "tax_rates")
 	var item LineItem
 	if id, ok := li.str("price"); ok && !li.failed() {
-		li.fail(invalidRequest(li.name("price"), "resource_missing", "No such price: '"+clip(id, 200)+"'"))
+		li.fail(errNoSuch("price", li.name("price"), id))
 		return item
 	}
 	pd, ok := li.obj("price_data")
@@ -220,7 +211,7 @@ func (s *Server) parseLineItem(li *pview) LineItem {
 	}
 	item.Currency = cur
 	if id, ok := pd.str("product"); ok && !pd.failed() {
-		pd.fail(invalidRequest(pd.name("product"), "resource_missing", "No such product: '"+clip(id, 200)+"'"))
+		pd.fail(errNoSuch("product", pd.name("product"), id))
 	}
 	if prod, ok := pd.obj("product_data"); ok {
 		prod.allow("description", "images", "metadata", "name", "tax_code", "unit_label")
@@ -285,14 +276,14 @@ func (s *Server) expireLocked(cs *CheckoutSession) {
 	}
 }
 
-func (s *Server) retrieveSession(c *call) reply {
-	v := c.params
-	v.allow("expand")
-	expand := v.expandList()
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("checkout.session", expand); e != nil {
+// onSession finishes a request on the Checkout Session named in the path,
+// whose only parameter is expand[]. In this order it answers a parameter
+// error or unknown expand path (400), an unknown session (404), then runs
+// act with the state lock held: act's error is the reply, else the session is.
+func (s *Server) onSession(c *call, act func(cs *CheckoutSession) *Error) reply {
+	c.params.allow("expand")
+	expand, e := c.finishParams("checkout.session")
+	if e != nil {
 		return s.errReply(c, e)
 	}
 	s.mu.Lock()
@@ -301,33 +292,23 @@ func (s *Server) retrieveSession(c *call) reply {
 	if cs == nil {
 		return s.errReply(c, errNoSuchSession(c.arg(0)))
 	}
-	obj := s.renderSession(cs)
-	s.applyExpand(obj, expand)
-	return reply{body: obj}
+	if act != nil {
+		if e := act(cs); e != nil {
+			return s.errReply(c, e)
+		}
+	}
+	return s.expandedReply(s.renderSession(cs), expand)
 }
 
+func (s *Server) retrieveSession(c *call) reply { return s.onSession(c, nil) }
+
 func (s *Server) expireSession(c *call) reply {
-	v := c.params
-	v.allow("expand")
-	expand := v.expandList()
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("checkout.session", expand); e != nil {
-		return s.errReply(c, e)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cs := s.getSession(c.arg(0))
-	if cs == nil {
-		return s.errReply(c, errNoSuchSession(c.arg(0)))
-	}
-	if cs.Status != "open" {
-		return s.errReply(c, &Error{Type: "invalid_request_error", HTTPStatus: http.StatusBadRequest,
-			Message: "Only Checkout Sessions with a status of `open` can be expired. This Checkout Session has a status of `" + cs.Status + "`."})
-	}
-	s.expireLocked(cs)
-	obj := s.renderSession(cs)
-	s.applyExpand(obj, expand)
-	return reply{body: obj}
+	return s.onSession(c, func(cs *CheckoutSession) *Error {
+		if cs.Status != "open" {
+			return &Error{Type: "invalid_request_error", HTTPStatus: http.StatusBadRequest,
+				Message: "Only Checkout Sessions with a status of `open` can be expired. This Checkout Session has a status of `" + cs.Status + "`."}
+		}
+		s.expireLocked(cs)
+		return nil
+	})
 }

@@ -118,21 +118,21 @@ func splitKey(key string) ([]string, *formError) {
 		return []string{key}, nil
 	}
 	if open == 0 {
-		return nil, &formError{Param: key, Message: "Invalid parameter name: " + clip(key, 100) + "."}
+		return nil, errParamName(key)
 	}
 	segs := []string{key[:open]}
 	rest := key[open:]
 	for len(rest) > 0 {
 		if rest[0] != '[' {
-			return nil, &formError{Param: key, Message: "Invalid parameter name: " + clip(key, 100) + "."}
+			return nil, errParamName(key)
 		}
 		end := strings.IndexByte(rest, ']')
 		if end < 0 {
-			return nil, &formError{Param: key, Message: "Invalid parameter name: " + clip(key, 100) + "."}
+			return nil, errParamName(key)
 		}
 		inner := rest[1:end]
 		if strings.IndexByte(inner, '[') >= 0 {
-			return nil, &formError{Param: key, Message: "Invalid parameter name: " + clip(key, 100) + "."}
+			return nil, errParamName(key)
 		}
 		segs = append(segs, inner)
 		if len(segs)-1 > maxFormDepth {
@@ -141,6 +141,10 @@ func splitKey(key string) ([]string, *formError) {
 		rest = rest[end+1:]
 	}
 	return segs, nil
+}
+
+func errParamName(key string) *formError {
+	return &formError{Param: key, Message: "Invalid parameter name: " + clip(key, 100) + "."}
 }
 
 // insert stores val at the path segs (segs[0] is a key of n, which must be a map).
@@ -287,19 +291,39 @@ func (n *formNode) writeCanonical(b *strings.Builder) {
 		}
 		b.WriteByte(']')
 	case kindMap:
-		keys := append([]string(nil), n.keys...)
-		sort.Strings(keys)
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(strconv.Quote(k))
-			b.WriteByte(':')
-			n.m[k].writeCanonical(b)
-		}
-		b.WriteByte('}')
+		writeSortedMap(b, n, func(e *formNode) { e.writeCanonical(b) })
 	}
+}
+
+// writeSortedMap writes the entries of map node n as {"key":value,...} in
+// key order; w writes a value.
+func writeSortedMap(b *strings.Builder, n *formNode, w func(*formNode)) {
+	keys := append([]string(nil), n.keys...)
+	sort.Strings(keys)
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Quote(k))
+		b.WriteByte(':')
+		w(n.m[k])
+	}
+	b.WriteByte('}')
+}
+
+// writeIndexed writes l as {"0":value,"1":value,...}; w writes a value.
+func writeIndexed(b *strings.Builder, l []*formNode, w func(*formNode)) {
+	b.WriteByte('{')
+	for i, e := range l {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Quote(strconv.Itoa(i)))
+		b.WriteByte(':')
+		w(e)
+	}
+	b.WriteByte('}')
 }
 
 // encodeForm serialises a tree produced by decodeForm. Lists are written
@@ -340,43 +364,14 @@ func (n *formNode) normCanonical() string {
 		case kindString:
 			b.WriteString(strconv.Quote(n.str))
 		case kindList:
-			b.WriteByte('{')
-			for i, e := range n.list {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteString(strconv.Quote(strconv.Itoa(i)))
-				b.WriteByte(':')
-				w(e)
-			}
-			b.WriteByte('}')
+			writeIndexed(&b, n.list, w)
 		case kindMap:
-			keys := append([]string(nil), n.keys...)
-			if l, ok := n.asList(); ok && len(l) == len(keys) {
+			if l, ok := n.asList(); ok && len(l) == len(n.keys) {
 				// index-keyed map: render in index order like a list
-				b.WriteByte('{')
-				for i, e := range l {
-					if i > 0 {
-						b.WriteByte(',')
-					}
-					b.WriteString(strconv.Quote(strconv.Itoa(i)))
-					b.WriteByte(':')
-					w(e)
-				}
-				b.WriteByte('}')
+				writeIndexed(&b, l, w)
 				return
 			}
-			sort.Strings(keys)
-			b.WriteByte('{')
-			for i, k := range keys {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteString(strconv.Quote(k))
-				b.WriteByte(':')
-				w(n.m[k])
-			}
-			b.WriteByte('}')
+			writeSortedMap(&b, n, w)
 		}
 	}
 	w(n)

@@ -75,6 +75,13 @@ type intentInput struct {
 	expand                    []string
 }
 
+// setIfGiven sets *dst to *v when the optional v was given.
+func setIfGiven[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
 func optStr(v *pview, k string, max int) *string {
 	s, ok := v.strMax(k, max)
 	if !ok {
@@ -208,26 +215,45 @@ func (s *Server) parseIntentInput(v *pview) intentInput {
 		}
 	}
 	// References to objects the reference does not model.
-	for _, ref := range []struct{ param, what string }{
-		{"customer", "customer"}, {"customer_account", "account"}, {"on_behalf_of", "account"},
-		{"payment_method_configuration", "payment method configuration"}, {"confirmation_token", "confirmationtoken"},
-		{"mandate", "mandate"},
-	} {
-		if id, ok := v.str(ref.param); ok && id != "" && !v.failed() {
-			v.fail(invalidRequest(ref.param, "resource_missing", "No such "+ref.what+": '"+clip(id, 200)+"'"))
-		}
-	}
+	v.refuseReference("customer", "customer")
+	v.refuseReference("customer_account", "account")
+	v.refuseReference("on_behalf_of", "account")
+	v.refuseReference("payment_method_configuration", "payment method configuration")
+	v.refuseReference("confirmation_token", "confirmationtoken")
+	v.refuseReference("mandate", "mandate")
 	if td, ok := v.obj("transfer_data"); ok && !v.failed() {
 		dest, _ := td.str("destination")
-		v.fail(invalidRequest("transfer_data[destination]", "resource_missing", "No such destination: '"+clip(dest, 200)+"'"))
+		v.fail(errNoSuch("destination", "transfer_data[destination]", dest))
 	}
+	rejectApplicationFee(v)
+	in.expand = v.expandList()
+	return in
+}
+
+// rejectApplicationFee refuses application_fee_amount: the reference has
+// no connected accounts, so no payment can carry an application fee.
+func rejectApplicationFee(v *pview) {
 	if v.has("application_fee_amount") && !v.failed() {
 		if _, ok := v.integer("application_fee_amount"); ok {
 			v.fail(invalidRequest("application_fee_amount", "", "Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment (using an OAuth key or Stripe-Account header) or destination payment (using `transfer_data[destination]`)."))
 		}
 	}
-	in.expand = v.expandList()
-	return in
+}
+
+// rejectConnectParams refuses the Connect parameters of capture and
+// increment_authorization (no intent is created with transfer_data).
+func rejectConnectParams(v *pview) {
+	rejectApplicationFee(v)
+	if v.has("transfer_data") && !v.failed() {
+		v.fail(invalidRequest("transfer_data", "", "transfer_data can only be used on a PaymentIntent that was created with transfer_data[destination]."))
+	}
+}
+
+// checkPMExclusive refuses payment_method together with payment_method_data.
+func (in *intentInput) checkPMExclusive(v *pview) {
+	if !v.failed() && in.pmID != nil && in.pmData != nil {
+		v.fail(invalidRequest("payment_method_data", "parameters_exclusive", "You may only specify one of these parameters: payment_method, payment_method_data."))
+	}
 }
 
 // parsePMOptions validates payment_method_options and, when o != nil,
@@ -284,9 +310,11 @@ func parsePMOptions(v *pview, o *PaymentMethodOptions) {
 
 // ---- helpers ----
 
-func errNoSuchIntent(id string) *Error {
-	return &Error{Type: "invalid_request_error", Code: "resource_missing", Param: "intent", HTTPStatus: http.StatusNotFound, noStore: true,
-		Message: "No such payment_intent: '" + clip(id, 200) + "'"}
+func errNoSuchIntent(id string) *Error { return errNotFound("payment_intent", "intent", id) }
+
+func errCardStatementDescriptor() *Error {
+	return invalidRequest("statement_descriptor", "",
+		"The `statement_descriptor` parameter is not supported for the `card` payment method type. Use `statement_descriptor_suffix` instead.")
 }
 
 func errState(pi *PaymentIntent, param, msg string) *Error {
@@ -342,12 +370,30 @@ func (s *Server) syncSession(pi *PaymentIntent) {
 
 // intentReply renders pi with expansions.
 func (s *Server) intentReply(pi *PaymentIntent, expand []string) reply {
-	obj := s.renderIntent(pi)
-	s.applyExpand(obj, expand)
-	return reply{status: http.StatusOK, body: obj}
+	return s.expandedReply(s.renderIntent(pi), expand)
 }
 
-func (c *call) arg(i int) string { return c.args[i] }
+// onIntent finishes a request on the PaymentIntent named in the path, once
+// its parameters are read. In this order it answers a parameter error or
+// unknown expand path (400), an unknown intent (404), then runs act with
+// the state lock held: act's error is the reply, else the intent is.
+func (s *Server) onIntent(c *call, expand []string, act func(pi *PaymentIntent) *Error) reply {
+	if e := c.paramsError("payment_intent", expand); e != nil {
+		return s.errReply(c, e)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pi := s.getIntent(c.arg(0))
+	if pi == nil {
+		return s.errReply(c, errNoSuchIntent(c.arg(0)))
+	}
+	if act != nil {
+		if e := act(pi); e != nil {
+			return s.errReply(c, e)
+		}
+	}
+	return s.intentReply(pi, expand)
+}
 
 // ---- handlers ----
 
@@ -365,9 +411,7 @@ func (s *Server) createIntent(c *call) reply {
 	if !v.failed() && in.apm != nil && in.apm.Enabled && in.pmTypes != nil {
 		v.fail(invalidRequest("automatic_payment_methods", "parameters_exclusive", "You may only specify one of these parameters: automatic_payment_methods, payment_method_types."))
 	}
-	if !v.failed() && in.pmID != nil && in.pmData != nil {
-		v.fail(invalidRequest("payment_method_data", "parameters_exclusive", "You may only specify one of these parameters: payment_method, payment_method_data."))
-	}
+	in.checkPMExclusive(v)
 	if c.perr != nil {
 		return s.errReply(c, c.perr)
 	}
@@ -387,9 +431,7 @@ func (s *Server) createIntent(c *call) reply {
 		pi.PaymentMethodTypes = *in.pmTypes
 	} else {
 		apm := AutomaticPaymentMethods{Enabled: true}
-		if in.apm != nil {
-			apm = *in.apm
-		}
+		setIfGiven(&apm, in.apm)
 		if apm.Enabled {
 			pi.AutomaticPaymentMethods = &apm
 			pi.PaymentMethodConfiguration = "pmc_" + newID("1", 23)
@@ -402,34 +444,22 @@ func (s *Server) createIntent(c *call) reply {
 			pi.PaymentMethodTypes = []string{"card"}
 		}
 	}
-	if e := s.applyCommon(pi, &in, c); e != nil {
+	if e := s.applyCommon(pi, &in); e != nil {
 		return s.errReply(c, e)
 	}
-	if slicesContains(pi.PaymentMethodTypes, "sepa_debit") && cur != "eur" {
-		return s.errReply(c, invalidRequest("currency", "payment_intent_invalid_parameter",
-			"The currency provided ("+cur+") is invalid. Payments with sepa_debit support the following currencies: eur."))
-	}
-	if in.statementDescriptor != nil && *in.statementDescriptor != "" && slicesContains(pi.PaymentMethodTypes, "card") {
-		return s.errReply(c, invalidRequest("statement_descriptor", "",
-			"The `statement_descriptor` parameter is not supported for the `card` payment method type. Use `statement_descriptor_suffix` instead."))
+	if e := checkMethodTypes(pi, &in); e != nil {
+		return s.errReply(c, e)
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	var pm *PaymentMethod
-	if in.pmID != nil && *in.pmID != "" {
-		var e *Error
-		if pm, e = s.resolvePaymentMethod(*in.pmID, "payment_method"); e != nil {
-			return s.errReply(c, e)
-		}
-	} else if in.pmData != nil {
-		pm = in.pmData
+	pm, _, e := s.requestedPM(&in)
+	if e != nil {
+		return s.errReply(c, e)
 	}
-	if pm != nil {
-		if e := checkPMAllowed(pi, pm); e != nil {
-			return s.errReply(c, e)
-		}
+	if e := checkPMAllowed(pi, pm); e != nil {
+		return s.errReply(c, e)
 	}
 	if in.confirm {
 		if e := s.preconfirmChecks(pi, pm, &in); e != nil {
@@ -470,49 +500,81 @@ func slicesContains(l []string, v string) bool {
 
 // applyCommon applies the non-state-changing fields of in to pi (used on
 // create, where no status restrictions apply).
-func (s *Server) applyCommon(pi *PaymentIntent, in *intentInput, c *call) *Error {
-	if in.captureMethod != nil {
-		pi.CaptureMethod = *in.captureMethod
-	}
-	if in.confirmationMethod != nil {
-		pi.ConfirmationMethod = *in.confirmationMethod
-	}
-	if in.description != nil {
-		pi.Description = *in.description
-	}
+func (s *Server) applyCommon(pi *PaymentIntent, in *intentInput) *Error {
+	setIfGiven(&pi.CaptureMethod, in.captureMethod)
+	setIfGiven(&pi.ConfirmationMethod, in.confirmationMethod)
+	setIfGiven(&pi.Description, in.description)
 	meta, e := in.metadata.apply(pi.Metadata, "metadata")
 	if e != nil {
 		return e
 	}
 	pi.Metadata = meta
+	in.applyPaymentSettings(pi)
+	setIfGiven(&pi.StatementDescriptor, in.statementDescriptor)
+	setIfGiven(&pi.StatementDescriptorSuffix, in.statementDescriptorSuffix)
+	setIfGiven(&pi.TransferGroup, in.transferGroup)
+	return nil
+}
+
+// applyPaymentSettings applies the fields that confirm may set as well as
+// create and update.
+func (in *intentInput) applyPaymentSettings(pi *PaymentIntent) {
 	if in.pmo != nil {
 		var perr *Error
 		v := &pview{n: in.pmo.n, prefix: in.pmo.prefix, err: &perr}
 		parsePMOptions(v, &pi.PaymentMethodOptions)
 	}
-	if in.receiptEmail != nil {
-		pi.ReceiptEmail = *in.receiptEmail
-	}
-	if in.setupFutureUsage != nil {
-		pi.SetupFutureUsage = *in.setupFutureUsage
-	}
+	setIfGiven(&pi.ReceiptEmail, in.receiptEmail)
+	setIfGiven(&pi.SetupFutureUsage, in.setupFutureUsage)
 	if in.shippingSet {
 		pi.Shipping = in.shipping
 	}
-	if in.statementDescriptor != nil {
-		pi.StatementDescriptor = *in.statementDescriptor
+}
+
+// applyPMTypes applies payment_method_types, which replace automatic
+// payment methods.
+func (in *intentInput) applyPMTypes(pi *PaymentIntent) {
+	if in.pmTypes != nil {
+		pi.PaymentMethodTypes = *in.pmTypes
+		pi.AutomaticPaymentMethods = nil
+		pi.PaymentMethodConfiguration = ""
 	}
-	if in.statementDescriptorSuffix != nil {
-		pi.StatementDescriptorSuffix = *in.statementDescriptorSuffix
+}
+
+// checkMethodTypes refuses settings that the payment method types of pi
+// (as create or update would leave it) do not support.
+func checkMethodTypes(pi *PaymentIntent, in *intentInput) *Error {
+	if slicesContains(pi.PaymentMethodTypes, "sepa_debit") && pi.Currency != "eur" {
+		return invalidRequest("currency", "payment_intent_invalid_parameter",
+			"The currency provided ("+pi.Currency+") is invalid. Payments with sepa_debit support the following currencies: eur.")
 	}
-	if in.transferGroup != nil {
-		pi.TransferGroup = *in.transferGroup
+	if in.statementDescriptor != nil && *in.statementDescriptor != "" && slicesContains(pi.PaymentMethodTypes, "card") {
+		return errCardStatementDescriptor()
 	}
 	return nil
 }
 
+// requestedPM is the PaymentMethod the request names with payment_method
+// or payment_method_data (nil for payment_method=""); given reports whether
+// it names one at all. The caller holds s.mu.
+func (s *Server) requestedPM(in *intentInput) (pm *PaymentMethod, given bool, e *Error) {
+	switch {
+	case in.pmID != nil:
+		if *in.pmID == "" {
+			return nil, true, nil
+		}
+		pm, e = s.resolvePaymentMethod(*in.pmID, "payment_method")
+		return pm, true, e
+	case in.pmData != nil:
+		return in.pmData, true, nil
+	}
+	return nil, false, nil
+}
+
+// checkPMAllowed refuses a PaymentMethod whose type pi does not allow
+// (a nil pm passes).
 func checkPMAllowed(pi *PaymentIntent, pm *PaymentMethod) *Error {
-	if slicesContains(pi.PaymentMethodTypes, pm.Type) {
+	if pm == nil || slicesContains(pi.PaymentMethodTypes, pm.Type) {
 		return nil
 	}
 	return invalidRequest("payment_method", "payment_intent_invalid_parameter",
@@ -532,9 +594,7 @@ func (s *Server) preconfirmChecks(pi *PaymentIntent, pm *PaymentMethod, in *inte
 		return e
 	}
 	returnURL := pi.ReturnURL
-	if in.returnURL != nil {
-		returnURL = *in.returnURL
-	}
+	setIfGiven(&returnURL, in.returnURL)
 	if apm := pi.AutomaticPaymentMethods; apm != nil && apm.Enabled && apm.AllowRedirects != "never" && returnURL == "" && !in.offSession {
 		return invalidRequest("", "",
 			"This PaymentIntent is configured to accept payment methods enabled in your Dashboard, some of which may require a full page redirect to succeed. If you do not want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.")
@@ -558,9 +618,7 @@ func (s *Server) captureMethod(pi *PaymentIntent) string {
 // preconfirmChecks passed. A returned error has already changed pi (decline).
 func (s *Server) doConfirm(pi *PaymentIntent, in *intentInput) *Error {
 	pm := s.pms[pi.PaymentMethod]
-	if in.returnURL != nil {
-		pi.ReturnURL = *in.returnURL
-	}
+	setIfGiven(&pi.ReturnURL, in.returnURL)
 	if in.mandateData {
 		pi.MandateAccepted = true
 	}
@@ -679,102 +737,58 @@ func (s *Server) retrieveIntent(c *call) reply {
 	v := c.params
 	v.allow("client_secret", "expand")
 	v.str("client_secret")
-	expand := v.expandList()
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("payment_intent", expand); e != nil {
-		return s.errReply(c, e)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pi := s.getIntent(c.arg(0))
-	if pi == nil {
-		return s.errReply(c, errNoSuchIntent(c.arg(0)))
-	}
-	return s.intentReply(pi, expand)
+	return s.onIntent(c, v.expandList(), nil)
 }
 
 func (s *Server) updateIntent(c *call) reply {
 	v := c.params
 	v.allow(updateIntentParams...)
 	in := s.parseIntentInput(v)
-	if !v.failed() && in.pmID != nil && in.pmData != nil {
-		v.fail(invalidRequest("payment_method_data", "parameters_exclusive", "You may only specify one of these parameters: payment_method, payment_method_data."))
-	}
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("payment_intent", in.expand); e != nil {
-		return s.errReply(c, e)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pi := s.getIntent(c.arg(0))
-	if pi == nil {
-		return s.errReply(c, errNoSuchIntent(c.arg(0)))
-	}
+	in.checkPMExclusive(v)
+	return s.onIntent(c, in.expand, func(pi *PaymentIntent) *Error { return s.applyUpdate(pi, &in, c.rawTree.keys) })
+}
+
+// applyUpdate changes pi as requested, or leaves it unchanged and returns
+// why not. keys are the request's top-level parameters in request order.
+// The caller holds s.mu.
+func (s *Server) applyUpdate(pi *PaymentIntent, in *intentInput, keys []string) *Error {
 	// Per-field status check, in request order.
 	if !editableStatuses[pi.Status] {
-		for _, k := range c.rawTree.keys {
+		for _, k := range keys {
 			if !updatableInAnyStatus[k] {
-				return s.errReply(c, errState(pi, k, "This PaymentIntent's "+k+" could not be updated because it has a status of "+pi.Status+
-					". You may only update the "+k+" of a PaymentIntent with one of the following statuses: "+editableStatusList+"."))
+				return errState(pi, k, "This PaymentIntent's "+k+" could not be updated because it has a status of "+pi.Status+
+					". You may only update the "+k+" of a PaymentIntent with one of the following statuses: "+editableStatusList+".")
 			}
 		}
 	}
 	// Validate against the would-be state before changing anything.
 	next := pi.clone()
 	cur := next.Currency
-	if in.currency != nil {
-		cur = *in.currency
-	}
+	setIfGiven(&cur, in.currency)
 	amount := next.Amount
-	if in.amount != nil {
-		amount = *in.amount
-	}
+	setIfGiven(&amount, in.amount)
 	if in.amount != nil || in.currency != nil {
 		if e := checkAmount("amount", amount, cur); e != nil {
-			return s.errReply(c, e)
+			return e
 		}
 	}
 	next.Amount, next.Currency = amount, cur
-	if in.pmTypes != nil {
-		next.PaymentMethodTypes = *in.pmTypes
-		next.AutomaticPaymentMethods = nil
-		next.PaymentMethodConfiguration = ""
+	in.applyPMTypes(&next)
+	if e := s.applyCommon(&next, in); e != nil {
+		return e
 	}
-	if e := s.applyCommon(&next, &in, c); e != nil {
-		return s.errReply(c, e)
+	if e := checkMethodTypes(&next, in); e != nil {
+		return e
 	}
-	if slicesContains(next.PaymentMethodTypes, "sepa_debit") && next.Currency != "eur" {
-		return s.errReply(c, invalidRequest("currency", "payment_intent_invalid_parameter",
-			"The currency provided ("+next.Currency+") is invalid. Payments with sepa_debit support the following currencies: eur."))
+	pm, pmChanged, e := s.requestedPM(in)
+	if e != nil {
+		return e
 	}
-	if in.statementDescriptor != nil && *in.statementDescriptor != "" && slicesContains(next.PaymentMethodTypes, "card") {
-		return s.errReply(c, invalidRequest("statement_descriptor", "",
-			"The `statement_descriptor` parameter is not supported for the `card` payment method type. Use `statement_descriptor_suffix` instead."))
-	}
-	var pm *PaymentMethod
-	pmChanged := false
-	if in.pmID != nil {
-		pmChanged = true
-		if *in.pmID != "" {
-			var e *Error
-			if pm, e = s.resolvePaymentMethod(*in.pmID, "payment_method"); e != nil {
-				return s.errReply(c, e)
-			}
-		}
-	} else if in.pmData != nil {
-		pmChanged = true
-		pm = in.pmData
-	} else if in.pmTypes != nil {
+	if !pmChanged && in.pmTypes != nil {
 		pm = s.pms[next.PaymentMethod]
 	}
-	if pm != nil {
-		if e := checkPMAllowed(&next, pm); e != nil {
-			return s.errReply(c, e)
-		}
+	if e := checkPMAllowed(&next, pm); e != nil {
+		return e
 	}
 	if pmChanged {
 		if pm == nil {
@@ -801,7 +815,7 @@ func (s *Server) updateIntent(c *call) reply {
 		}
 	}
 	*pi = next
-	return s.intentReply(pi, in.expand)
+	return nil
 }
 
 func (s *Server) confirmIntent(c *call) reply {
@@ -812,85 +826,49 @@ func (s *Server) confirmIntent(c *call) reply {
 	if v.has("amount_to_confirm") {
 		v.integer("amount_to_confirm")
 	}
-	if !v.failed() && in.pmID != nil && in.pmData != nil {
-		v.fail(invalidRequest("payment_method_data", "parameters_exclusive", "You may only specify one of these parameters: payment_method, payment_method_data."))
-	}
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("payment_intent", in.expand); e != nil {
-		return s.errReply(c, e)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pi := s.getIntent(c.arg(0))
-	if pi == nil {
-		return s.errReply(c, errNoSuchIntent(c.arg(0)))
-	}
+	in.checkPMExclusive(v)
+	return s.onIntent(c, in.expand, func(pi *PaymentIntent) *Error { return s.applyConfirm(pi, &in) })
+}
+
+// applyConfirm confirms pi with the request's changes. An error from the
+// checks leaves pi unchanged; a decline has already changed it. The caller
+// holds s.mu.
+func (s *Server) applyConfirm(pi *PaymentIntent, in *intentInput) *Error {
 	if !editableStatuses[pi.Status] {
 		switch {
 		case in.pmID != nil || in.pmData != nil:
-			return s.errReply(c, errState(pi, "payment_method", "This PaymentIntent's payment_method could not be updated because it has a status of "+pi.Status+
-				". You may only update the payment_method of a PaymentIntent with one of the following statuses: "+editableStatusList+"."))
+			return errState(pi, "payment_method", "This PaymentIntent's payment_method could not be updated because it has a status of "+pi.Status+
+				". You may only update the payment_method of a PaymentIntent with one of the following statuses: "+editableStatusList+".")
 		case pi.Status == StatusSucceeded:
-			return s.errReply(c, errState(pi, "", "You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed."))
+			return errState(pi, "", "You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed.")
 		default:
-			return s.errReply(c, errState(pi, "", "You cannot confirm this PaymentIntent because it has a status of "+pi.Status+
-				". Only a PaymentIntent with one of the following statuses may be confirmed: "+editableStatusList+"."))
+			return errState(pi, "", "You cannot confirm this PaymentIntent because it has a status of "+pi.Status+
+				". Only a PaymentIntent with one of the following statuses may be confirmed: "+editableStatusList+".")
 		}
 	}
 	next := pi.clone()
-	if in.pmTypes != nil {
-		next.PaymentMethodTypes = *in.pmTypes
-		next.AutomaticPaymentMethods = nil
-		next.PaymentMethodConfiguration = ""
+	in.applyPMTypes(&next)
+	setIfGiven(&next.CaptureMethod, in.captureMethod)
+	in.applyPaymentSettings(&next)
+	pm, given, e := s.requestedPM(in)
+	if e != nil {
+		return e
 	}
-	if in.captureMethod != nil {
-		next.CaptureMethod = *in.captureMethod
+	if !given {
+		pm = s.pms[next.PaymentMethod]
 	}
-	if in.pmo != nil {
-		var perr *Error
-		parsePMOptions(&pview{n: in.pmo.n, prefix: in.pmo.prefix, err: &perr}, &next.PaymentMethodOptions)
+	if e := checkPMAllowed(&next, pm); e != nil {
+		return e
 	}
-	if in.receiptEmail != nil {
-		next.ReceiptEmail = *in.receiptEmail
-	}
-	if in.setupFutureUsage != nil {
-		next.SetupFutureUsage = *in.setupFutureUsage
-	}
-	if in.shippingSet {
-		next.Shipping = in.shipping
-	}
-	pm := s.pms[next.PaymentMethod]
-	if in.pmID != nil {
-		if *in.pmID == "" {
-			pm = nil
-		} else {
-			var e *Error
-			if pm, e = s.resolvePaymentMethod(*in.pmID, "payment_method"); e != nil {
-				return s.errReply(c, e)
-			}
-		}
-	} else if in.pmData != nil {
-		pm = in.pmData
-	}
-	if pm != nil {
-		if e := checkPMAllowed(&next, pm); e != nil {
-			return s.errReply(c, e)
-		}
-	}
-	if e := s.preconfirmChecks(&next, pm, &in); e != nil {
-		return s.errReply(c, e)
+	if e := s.preconfirmChecks(&next, pm, in); e != nil {
+		return e
 	}
 	if in.pmData != nil {
 		s.pms[pm.ID] = pm
 	}
 	next.PaymentMethod = pm.ID
 	*pi = next
-	if e := s.doConfirm(pi, &in); e != nil {
-		return s.errReply(c, e)
-	}
-	return s.intentReply(pi, in.expand)
+	return s.doConfirm(pi, in)
 }
 
 func (s *Server) captureIntent(c *call) reply {
@@ -909,74 +887,53 @@ func (s *Server) captureIntent(c *call) reply {
 	mu := v.metadata("metadata")
 	sdSuffix := optStr(v, "statement_descriptor_suffix", 22)
 	sd := optStr(v, "statement_descriptor", 22)
-	if v.has("application_fee_amount") && !v.failed() {
-		if _, ok := v.integer("application_fee_amount"); ok {
-			v.fail(invalidRequest("application_fee_amount", "", "Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment (using an OAuth key or Stripe-Account header) or destination payment (using `transfer_data[destination]`)."))
+	rejectConnectParams(v)
+	return s.onIntent(c, v.expandList(), func(pi *PaymentIntent) *Error {
+		if pi.Status != StatusRequiresCapture {
+			return errState(pi, "", "This PaymentIntent could not be captured because it has a status of "+pi.Status+
+				". Only a PaymentIntent with one of the following statuses may be captured: requires_capture.")
 		}
-	}
-	if v.has("transfer_data") && !v.failed() {
-		v.fail(invalidRequest("transfer_data", "", "transfer_data can only be used on a PaymentIntent that was created with transfer_data[destination]."))
-	}
-	expand := v.expandList()
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("payment_intent", expand); e != nil {
-		return s.errReply(c, e)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pi := s.getIntent(c.arg(0))
-	if pi == nil {
-		return s.errReply(c, errNoSuchIntent(c.arg(0)))
-	}
-	if pi.Status != StatusRequiresCapture {
-		return s.errReply(c, errState(pi, "", "This PaymentIntent could not be captured because it has a status of "+pi.Status+
-			". Only a PaymentIntent with one of the following statuses may be captured: requires_capture."))
-	}
-	if !final {
-		return s.errReply(c, invalidRequest("final_capture", "", "Multicapture is not available for this PaymentIntent: final_capture=false requires payment_method_options[card][request_multicapture]=if_available on a card that supports it."))
-	}
-	capture := pi.AmountCapturable
-	if amt != nil {
-		if *amt <= 0 {
-			return s.errReply(c, invalidRequest("amount_to_capture", "", "This value must be greater than or equal to 1."))
+		if !final {
+			return invalidRequest("final_capture", "", "Multicapture is not available for this PaymentIntent: final_capture=false requires payment_method_options[card][request_multicapture]=if_available on a card that supports it.")
 		}
-		if *amt > pi.AmountCapturable {
-			return s.errReply(c, invalidRequest("amount_to_capture", "amount_too_large",
-				"The amount_to_capture ("+itoa(*amt)+") must be less than or equal to the PaymentIntent's amount_capturable ("+itoa(pi.AmountCapturable)+")."))
+		capture := pi.AmountCapturable
+		if amt != nil {
+			if *amt <= 0 {
+				return invalidRequest("amount_to_capture", "", "This value must be greater than or equal to 1.")
+			}
+			if *amt > pi.AmountCapturable {
+				return invalidRequest("amount_to_capture", "amount_too_large",
+					"The amount_to_capture ("+itoa(*amt)+") must be less than or equal to the PaymentIntent's amount_capturable ("+itoa(pi.AmountCapturable)+").")
+			}
+			capture = *amt
 		}
-		capture = *amt
-	}
-	meta, e := mu.apply(pi.Metadata, "metadata")
-	if e != nil {
-		return s.errReply(c, e)
-	}
-	if sd != nil && *sd != "" {
-		return s.errReply(c, invalidRequest("statement_descriptor", "",
-			"The `statement_descriptor` parameter is not supported for the `card` payment method type. Use `statement_descriptor_suffix` instead."))
-	}
-	pi.Metadata = meta
-	if sdSuffix != nil {
-		pi.StatementDescriptorSuffix = *sdSuffix
-	}
-	remainder := pi.AmountCapturable - capture
-	pi.Status = StatusSucceeded
-	pi.AmountReceived = capture
-	pi.AmountCapturable = 0
-	if ch := s.charges[pi.LatestCharge]; ch != nil {
-		ch.Captured = true
-		ch.AmountCaptured = capture
-		ch.CaptureBefore = 0
-		ch.StatementDescriptorSuffix = pi.StatementDescriptorSuffix
-		ch.Metadata = cloneMeta(pi.Metadata)
-		if remainder > 0 {
-			s.newRefund(ch, remainder, "", "reversal")
-			ch.AmountRefunded += remainder
+		meta, e := mu.apply(pi.Metadata, "metadata")
+		if e != nil {
+			return e
 		}
-	}
-	s.syncSession(pi)
-	return s.intentReply(pi, expand)
+		if sd != nil && *sd != "" {
+			return errCardStatementDescriptor()
+		}
+		pi.Metadata = meta
+		setIfGiven(&pi.StatementDescriptorSuffix, sdSuffix)
+		remainder := pi.AmountCapturable - capture
+		pi.Status = StatusSucceeded
+		pi.AmountReceived = capture
+		pi.AmountCapturable = 0
+		if ch := s.charges[pi.LatestCharge]; ch != nil {
+			ch.Captured = true
+			ch.AmountCaptured = capture
+			ch.CaptureBefore = 0
+			ch.StatementDescriptorSuffix = pi.StatementDescriptorSuffix
+			ch.Metadata = cloneMeta(pi.Metadata)
+			if remainder > 0 {
+				s.newRefund(ch, remainder, "", "reversal")
+				ch.AmountRefunded += remainder
+			}
+		}
+		s.syncSession(pi)
+		return nil
+	})
 }
 
 func (s *Server) newRefund(ch *Charge, amount int64, reason, destType string) *Refund {
@@ -1006,28 +963,17 @@ func (s *Server) cancelIntent(c *call) reply {
 	v := c.params
 	v.allow(cancelIntentParams...)
 	reason, _ := v.enum("cancellation_reason", cancellationReasons...)
-	expand := v.expandList()
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("payment_intent", expand); e != nil {
-		return s.errReply(c, e)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pi := s.getIntent(c.arg(0))
-	if pi == nil {
-		return s.errReply(c, errNoSuchIntent(c.arg(0)))
-	}
-	if pi.CheckoutSession != "" && pi.Status != StatusRequiresCapture {
-		return s.errReply(c, &Error{Type: "invalid_request_error", Message: checkoutCancelMessage, HTTPStatus: http.StatusBadRequest})
-	}
-	if !s.cancelable[pi.Status] {
-		return s.errReply(c, errState(pi, "", "You cannot cancel this PaymentIntent because it has a status of "+pi.Status+
-			". Only a PaymentIntent with one of the following statuses may be canceled: "+stripeCancelableList+"."))
-	}
-	s.cancelLocked(pi, reason)
-	return s.intentReply(pi, expand)
+	return s.onIntent(c, v.expandList(), func(pi *PaymentIntent) *Error {
+		if pi.CheckoutSession != "" && pi.Status != StatusRequiresCapture {
+			return &Error{Type: "invalid_request_error", Message: checkoutCancelMessage, HTTPStatus: http.StatusBadRequest}
+		}
+		if !s.cancelable[pi.Status] {
+			return errState(pi, "", "You cannot cancel this PaymentIntent because it has a status of "+pi.Status+
+				". Only a PaymentIntent with one of the following statuses may be canceled: "+stripeCancelableList+".")
+		}
+		s.cancelLocked(pi, reason)
+		return nil
+	})
 }
 
 // cancelLocked moves pi to canceled and releases any authorisation.
@@ -1066,78 +1012,46 @@ func (s *Server) incrementAuthorization(c *call) reply {
 	desc := optStr(v, "description", 1000)
 	mu := v.metadata("metadata")
 	sd := optStr(v, "statement_descriptor", 22)
-	if v.has("application_fee_amount") && !v.failed() {
-		if _, ok := v.integer("application_fee_amount"); ok {
-			v.fail(invalidRequest("application_fee_amount", "", "Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment (using an OAuth key or Stripe-Account header) or destination payment (using `transfer_data[destination]`)."))
+	rejectConnectParams(v)
+	return s.onIntent(c, v.expandList(), func(pi *PaymentIntent) *Error {
+		if pi.Status != StatusRequiresCapture {
+			return errState(pi, "", "This PaymentIntent's amount could not be incremented because it has a status of "+pi.Status+
+				". Only a PaymentIntent with one of the following statuses may have its authorization incremented: requires_capture.")
 		}
-	}
-	if v.has("transfer_data") && !v.failed() {
-		v.fail(invalidRequest("transfer_data", "", "transfer_data can only be used on a PaymentIntent that was created with transfer_data[destination]."))
-	}
-	expand := v.expandList()
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("payment_intent", expand); e != nil {
-		return s.errReply(c, e)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pi := s.getIntent(c.arg(0))
-	if pi == nil {
-		return s.errReply(c, errNoSuchIntent(c.arg(0)))
-	}
-	if pi.Status != StatusRequiresCapture {
-		return s.errReply(c, errState(pi, "", "This PaymentIntent's amount could not be incremented because it has a status of "+pi.Status+
-			". Only a PaymentIntent with one of the following statuses may have its authorization incremented: requires_capture."))
-	}
-	if amount <= pi.Amount {
-		return s.errReply(c, invalidRequest("amount", "", "The amount must be greater than the PaymentIntent's current amount ("+itoa(pi.Amount)+")."))
-	}
-	if e := checkAmount("amount", amount, pi.Currency); e != nil {
-		return s.errReply(c, e)
-	}
-	if sd != nil && *sd != "" {
-		return s.errReply(c, invalidRequest("statement_descriptor", "",
-			"The `statement_descriptor` parameter is not supported for the `card` payment method type. Use `statement_descriptor_suffix` instead."))
-	}
-	meta, e := mu.apply(pi.Metadata, "metadata")
-	if e != nil {
-		return s.errReply(c, e)
-	}
-	pi.Metadata = meta
-	if desc != nil {
-		pi.Description = *desc
-	}
-	pi.Amount = amount
-	pi.AmountCapturable = amount
-	if ch := s.charges[pi.LatestCharge]; ch != nil {
-		ch.Amount = amount
-		ch.AmountAuthorized = amount
-	}
-	return s.intentReply(pi, expand)
+		if amount <= pi.Amount {
+			return invalidRequest("amount", "", "The amount must be greater than the PaymentIntent's current amount ("+itoa(pi.Amount)+").")
+		}
+		if e := checkAmount("amount", amount, pi.Currency); e != nil {
+			return e
+		}
+		if sd != nil && *sd != "" {
+			return errCardStatementDescriptor()
+		}
+		meta, e := mu.apply(pi.Metadata, "metadata")
+		if e != nil {
+			return e
+		}
+		pi.Metadata = meta
+		setIfGiven(&pi.Description, desc)
+		pi.Amount = amount
+		pi.AmountCapturable = amount
+		if ch := s.charges[pi.LatestCharge]; ch != nil {
+			ch.Amount = amount
+			ch.AmountAuthorized = amount
+		}
+		return nil
+	})
 }
 
 func (s *Server) finishProcessingHandler(c *call) reply {
 	v := c.params
 	v.allow("expand")
-	expand := v.expandList()
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("payment_intent", expand); e != nil {
-		return s.errReply(c, e)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pi := s.getIntent(c.arg(0))
-	if pi == nil {
-		return s.errReply(c, errNoSuchIntent(c.arg(0)))
-	}
-	if pi.Status != StatusProcessing {
-		return s.errReply(c, errState(pi, "", "This PaymentIntent could not be advanced because it has a status of "+pi.Status+
-			". Only a PaymentIntent with a status of processing can be finished with this test helper."))
-	}
-	s.succeedProcessing(pi)
-	return s.intentReply(pi, expand)
+	return s.onIntent(c, v.expandList(), func(pi *PaymentIntent) *Error {
+		if pi.Status != StatusProcessing {
+			return errState(pi, "", "This PaymentIntent could not be advanced because it has a status of "+pi.Status+
+				". Only a PaymentIntent with a status of processing can be finished with this test helper.")
+		}
+		s.succeedProcessing(pi)
+		return nil
+	})
 }

@@ -1,9 +1,5 @@
 package reference
 
-import (
-	"net/http"
-)
-
 // listParams are the pagination parameters shared by list endpoints.
 type listParams struct {
 	limit         int
@@ -131,9 +127,29 @@ func indexOf(ids []string, id string) int {
 	return -1
 }
 
-func errNoSuchCursor(what, param, id string) *Error {
-	return &Error{Type: "invalid_request_error", Code: "resource_missing", Param: param, HTTPStatus: http.StatusBadRequest, noStore: true,
-		Message: "No such " + what + ": '" + clip(id, 200) + "'"}
+// errNoSuchCursor is the error for a starting_after or ending_before id
+// that is not among the listed objects (of kind what).
+func (lp listParams) errNoSuchCursor(what string) *Error {
+	if lp.startingAfter != "" {
+		return errNoSuch(what, "starting_after", lp.startingAfter)
+	}
+	return errNoSuch(what, "ending_before", lp.endingBefore)
+}
+
+// pageReply pages through ids (see paginate) and answers the page as a
+// list object at url, or resource_missing for an unknown cursor id. The
+// caller holds s.mu.
+func (s *Server) pageReply(c *call, lp listParams, ids []string, what, url string,
+	keep func(id string) bool, render func(id string) map[string]any) reply {
+	page, more, ok := paginate(ids, lp, keep)
+	if !ok {
+		return s.errReply(c, lp.errNoSuchCursor(what))
+	}
+	data := make([]any, 0, len(page))
+	for _, id := range page {
+		data = append(data, render(id))
+	}
+	return s.expandedReply(listObject(data, more, url), lp.expand)
 }
 
 func (s *Server) listIntents(c *call) reply {
@@ -142,74 +158,61 @@ func (s *Server) listIntents(c *call) reply {
 	lp := parseListParams(v)
 	cust, _ := v.str("customer")
 	custAcct, _ := v.str("customer_account")
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("list:payment_intent", lp.expand); e != nil {
+	if e := c.paramsError("list:payment_intent", lp.expand); e != nil {
 		return s.errReply(c, e)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	page, more, ok := paginate(s.intentOrder, lp, func(id string) bool {
-		return cust == "" && custAcct == "" && lp.created.match(s.intents[id].Created)
-	})
-	if !ok {
-		param, id := "starting_after", lp.startingAfter
-		if id == "" {
-			param, id = "ending_before", lp.endingBefore
-		}
-		return s.errReply(c, errNoSuchCursor("payment_intent", param, id))
+	return s.pageReply(c, lp, s.intentOrder, "payment_intent", "/v1/payment_intents",
+		func(id string) bool {
+			return cust == "" && custAcct == "" && lp.created.match(s.intents[id].Created)
+		},
+		func(id string) map[string]any { return s.renderIntent(s.getIntent(id)) })
+}
+
+// retrieve answers a GET of the object of kind named in the path, whose
+// only parameter is expand[]. render renders the object with the given id,
+// or returns nil when there is none (404); it runs with the state lock held.
+func (s *Server) retrieve(c *call, kind string, render func(id string) map[string]any) reply {
+	c.params.allow("expand")
+	expand, e := c.finishParams(kind)
+	if e != nil {
+		return s.errReply(c, e)
 	}
-	data := make([]any, 0, len(page))
-	for _, id := range page {
-		data = append(data, s.renderIntent(s.getIntent(id)))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	obj := render(c.arg(0))
+	if obj == nil {
+		return s.errReply(c, errNotFound(kind, "id", c.arg(0)))
 	}
-	obj := listObject(data, more, "/v1/payment_intents")
-	s.applyExpand(obj, lp.expand)
-	return reply{body: obj}
+	return s.expandedReply(obj, expand)
 }
 
 func (s *Server) retrieveCharge(c *call) reply {
-	v := c.params
-	v.allow("expand")
-	expand := v.expandList()
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("charge", expand); e != nil {
-		return s.errReply(c, e)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch := s.charges[c.arg(0)]
-	if ch == nil {
-		return s.errReply(c, &Error{Type: "invalid_request_error", Code: "resource_missing", Param: "id", HTTPStatus: http.StatusNotFound, noStore: true,
-			Message: "No such charge: '" + clip(c.arg(0), 200) + "'"})
-	}
-	if pi := s.intents[ch.PaymentIntent]; pi != nil {
-		s.advance(pi)
-	}
-	obj := s.renderCharge(ch)
-	s.applyExpand(obj, expand)
-	return reply{body: obj}
+	return s.retrieve(c, "charge", func(id string) map[string]any {
+		ch := s.charges[id]
+		if ch == nil {
+			return nil
+		}
+		if pi := s.intents[ch.PaymentIntent]; pi != nil {
+			s.advance(pi)
+		}
+		return s.renderCharge(ch)
+	})
 }
 
 func (s *Server) listChargeRefunds(c *call) reply {
 	v := c.params
 	v.allow("ending_before", "expand", "limit", "starting_after")
 	lp := parseListParams(v)
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("list:refund", lp.expand); e != nil {
+	if e := c.paramsError("list:refund", lp.expand); e != nil {
 		return s.errReply(c, e)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	chID := c.arg(0)
 	if s.charges[chID] == nil {
-		return s.errReply(c, &Error{Type: "invalid_request_error", Code: "resource_missing", Param: "charge", HTTPStatus: http.StatusNotFound, noStore: true,
-			Message: "No such charge: '" + clip(chID, 200) + "'"})
+		return s.errReply(c, errNotFound("charge", "charge", chID))
 	}
 	return s.refundListReply(c, lp, "/v1/charges/"+chID+"/refunds", func(r *Refund) bool { return r.Charge == chID })
 }
@@ -220,10 +223,7 @@ func (s *Server) listRefunds(c *call) reply {
 	lp := parseListParams(v)
 	chID, hasCh := v.strMax("charge", 5000)
 	piID, hasPI := v.strMax("payment_intent", 5000)
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("list:refund", lp.expand); e != nil {
+	if e := c.paramsError("list:refund", lp.expand); e != nil {
 		return s.errReply(c, e)
 	}
 	s.mu.Lock()
@@ -234,41 +234,16 @@ func (s *Server) listRefunds(c *call) reply {
 }
 
 func (s *Server) refundListReply(c *call, lp listParams, url string, keep func(*Refund) bool) reply {
-	page, more, ok := paginate(s.refundOrder, lp, func(id string) bool { return keep(s.refunds[id]) })
-	if !ok {
-		param, id := "starting_after", lp.startingAfter
-		if id == "" {
-			param, id = "ending_before", lp.endingBefore
-		}
-		return s.errReply(c, errNoSuchCursor("refund", param, id))
-	}
-	data := make([]any, 0, len(page))
-	for _, id := range page {
-		data = append(data, s.renderRefund(s.refunds[id]))
-	}
-	obj := listObject(data, more, url)
-	s.applyExpand(obj, lp.expand)
-	return reply{body: obj}
+	return s.pageReply(c, lp, s.refundOrder, "refund", url,
+		func(id string) bool { return keep(s.refunds[id]) },
+		func(id string) map[string]any { return s.renderRefund(s.refunds[id]) })
 }
 
 func (s *Server) retrieveRefund(c *call) reply {
-	v := c.params
-	v.allow("expand")
-	expand := v.expandList()
-	if c.perr != nil {
-		return s.errReply(c, c.perr)
-	}
-	if e := validateExpand("refund", expand); e != nil {
-		return s.errReply(c, e)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.refunds[c.arg(0)]
-	if r == nil {
-		return s.errReply(c, &Error{Type: "invalid_request_error", Code: "resource_missing", Param: "id", HTTPStatus: http.StatusNotFound, noStore: true,
-			Message: "No such refund: '" + clip(c.arg(0), 200) + "'"})
-	}
-	obj := s.renderRefund(r)
-	s.applyExpand(obj, expand)
-	return reply{body: obj}
+	return s.retrieve(c, "refund", func(id string) map[string]any {
+		if r := s.refunds[id]; r != nil {
+			return s.renderRefund(r)
+		}
+		return nil
+	})
 }

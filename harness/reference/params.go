@@ -21,6 +21,19 @@ func invalidRequest(param, code, msg string) *Error {
 	return &Error{Type: "invalid_request_error", Code: code, Param: param, Message: msg, HTTPStatus: http.StatusBadRequest, noStore: true}
 }
 
+// errNoSuch is resource_missing for an id given in a parameter: the
+// reference has no such object.
+func errNoSuch(what, param, id string) *Error {
+	return invalidRequest(param, "resource_missing", "No such "+what+": '"+clip(id, 200)+"'")
+}
+
+// errNotFound is resource_missing for an id in the request path (404).
+func errNotFound(what, param, id string) *Error {
+	e := errNoSuch(what, param, id)
+	e.HTTPStatus = http.StatusNotFound
+	return e
+}
+
 func errUnknownParam(name string) *Error {
 	return invalidRequest(name, "parameter_unknown", "Received unknown parameter: "+name)
 }
@@ -377,6 +390,14 @@ func (v *pview) expandList() []string {
 		return nil
 	}
 	return l
+}
+
+// refuseReference fails with resource_missing when param names an object
+// (a non-empty id) of a kind the reference does not model.
+func (v *pview) refuseReference(param, what string) {
+	if id, ok := v.str(param); ok && id != "" && !v.failed() {
+		v.fail(errNoSuch(what, v.name(param), id))
+	}
 }
 
 // validURL is a loose check of a URL parameter (scheme and, for http(s), a host).

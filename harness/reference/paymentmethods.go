@@ -86,8 +86,7 @@ func (s *Server) resolvePaymentMethod(id, param string) (*PaymentMethod, *Error)
 	if pm := s.pms[id]; pm != nil {
 		return pm, nil
 	}
-	e := invalidRequest(param, "resource_missing", "No such PaymentMethod: '"+clip(id, 200)+"'")
-	return nil, e
+	return nil, errNoSuch("PaymentMethod", param, id)
 }
 
 // paymentMethodFromData builds a PaymentMethod from payment_method_data[...].

@@ -207,6 +207,24 @@ type call struct {
 	rawTree *formNode
 }
 
+// paramsError is what a handler checks once it has read every parameter:
+// the first parameter error, else an expand path unknown for kind.
+func (c *call) paramsError(kind string, expand []string) *Error {
+	if c.perr != nil {
+		return c.perr
+	}
+	return validateExpand(kind, expand)
+}
+
+// finishParams reads expand[], the last parameter a handler reads, and
+// returns it with paramsError.
+func (c *call) finishParams(kind string) ([]string, *Error) {
+	expand := c.params.expandList()
+	return expand, c.paramsError(kind, expand)
+}
+
+func (c *call) arg(i int) string { return c.args[i] }
+
 // reply is what a handler returns.
 type reply struct {
 	status  int
@@ -506,6 +524,12 @@ func (s *Server) renderErrorBody(e *Error, reqID string, withLogURL bool) []byte
 		defer s.mu.Unlock()
 	}
 	return marshal(map[string]any{"error": s.renderErrorLocked(e, reqID, withLogURL, true)})
+}
+
+// expandedReply answers obj with the expand paths applied.
+func (s *Server) expandedReply(obj map[string]any, expand []string) reply {
+	s.applyExpand(obj, expand)
+	return reply{body: obj}
 }
 
 // errReply turns an error into a reply; the caller holds s.mu.

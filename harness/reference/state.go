@@ -13,16 +13,35 @@ var ErrNotFound = errors.New("reference: no such object")
 // lock; the callbacks passed to Update* run with the lock held and must not
 // call back into the Server. Snapshots are deep copies.
 
+// snapshot returns a deep copy of the object find returns, found and
+// copied under the state lock; false when find returns nil.
+func snapshot[T any](s *Server, find func() *T, clone func(*T) T) (T, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := find(); p != nil {
+		return clone(p), true
+	}
+	var zero T
+	return zero, false
+}
+
+// update runs fn, with the state lock held, on the object find returns;
+// ErrNotFound when find returns nil.
+func update[T any](s *Server, find func() *T, fn func(*T)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := find()
+	if p == nil {
+		return ErrNotFound
+	}
+	fn(p)
+	return nil
+}
+
 // Intent returns a snapshot of a PaymentIntent (after any due
 // ProcessingDelay transition).
 func (s *Server) Intent(id string) (PaymentIntent, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pi := s.getIntent(id)
-	if pi == nil {
-		return PaymentIntent{}, false
-	}
-	return pi.clone(), true
+	return snapshot(s, func() *PaymentIntent { return s.getIntent(id) }, (*PaymentIntent).clone)
 }
 
 // Intents returns snapshots of every PaymentIntent, newest first.
@@ -38,15 +57,10 @@ func (s *Server) Intents() []PaymentIntent {
 
 // UpdateIntent changes a stored PaymentIntent in place. The id cannot be changed.
 func (s *Server) UpdateIntent(id string, fn func(*PaymentIntent)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pi := s.getIntent(id)
-	if pi == nil {
-		return ErrNotFound
-	}
-	fn(pi)
-	pi.ID = id
-	return nil
+	return update(s, func() *PaymentIntent { return s.getIntent(id) }, func(pi *PaymentIntent) {
+		fn(pi)
+		pi.ID = id
+	})
 }
 
 // IntentObject renders a PaymentIntent exactly as GET /v1/payment_intents/{id}
@@ -84,37 +98,20 @@ func (s *Server) FinishProcessing(id string) error {
 
 // Charge returns a snapshot of a Charge.
 func (s *Server) Charge(id string) (Charge, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch := s.charges[id]
-	if ch == nil {
-		return Charge{}, false
-	}
-	return ch.clone(), true
+	return snapshot(s, func() *Charge { return s.charges[id] }, (*Charge).clone)
 }
 
 // UpdateCharge changes a stored Charge in place. The id cannot be changed.
 func (s *Server) UpdateCharge(id string, fn func(*Charge)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch := s.charges[id]
-	if ch == nil {
-		return ErrNotFound
-	}
-	fn(ch)
-	ch.ID = id
-	return nil
+	return update(s, func() *Charge { return s.charges[id] }, func(ch *Charge) {
+		fn(ch)
+		ch.ID = id
+	})
 }
 
 // Refund returns a snapshot of a Refund.
 func (s *Server) Refund(id string) (Refund, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.refunds[id]
-	if r == nil {
-		return Refund{}, false
-	}
-	return r.clone(), true
+	return snapshot(s, func() *Refund { return s.refunds[id] }, (*Refund).clone)
 }
 
 // RefundsForIntent returns snapshots of the refunds of a PaymentIntent, newest first.
@@ -132,15 +129,10 @@ func (s *Server) RefundsForIntent(piID string) []Refund {
 
 // UpdateRefund changes a stored Refund in place. The id cannot be changed.
 func (s *Server) UpdateRefund(id string, fn func(*Refund)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.refunds[id]
-	if r == nil {
-		return ErrNotFound
-	}
-	fn(r)
-	r.ID = id
-	return nil
+	return update(s, func() *Refund { return s.refunds[id] }, func(r *Refund) {
+		fn(r)
+		r.ID = id
+	})
 }
 
 // DeleteRefund removes a Refund (it disappears from every list).
@@ -159,37 +151,20 @@ func (s *Server) DeleteRefund(id string) error {
 
 // PaymentMethod returns a snapshot of a stored PaymentMethod.
 func (s *Server) PaymentMethod(id string) (PaymentMethod, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pm := s.pms[id]
-	if pm == nil {
-		return PaymentMethod{}, false
-	}
-	return pm.clone(), true
+	return snapshot(s, func() *PaymentMethod { return s.pms[id] }, (*PaymentMethod).clone)
 }
 
 // CheckoutSession returns a snapshot of a Checkout Session.
 func (s *Server) CheckoutSession(id string) (CheckoutSession, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cs := s.getSession(id)
-	if cs == nil {
-		return CheckoutSession{}, false
-	}
-	return cs.clone(), true
+	return snapshot(s, func() *CheckoutSession { return s.getSession(id) }, (*CheckoutSession).clone)
 }
 
 // UpdateCheckoutSession changes a stored Checkout Session in place.
 func (s *Server) UpdateCheckoutSession(id string, fn func(*CheckoutSession)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cs := s.sessions[id]
-	if cs == nil {
-		return ErrNotFound
-	}
-	fn(cs)
-	cs.ID = id
-	return nil
+	return update(s, func() *CheckoutSession { return s.sessions[id] }, func(cs *CheckoutSession) {
+		fn(cs)
+		cs.ID = id
+	})
 }
 
 // Options returns the effective options (defaults filled in).

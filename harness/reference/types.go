@@ -295,40 +295,31 @@ func (e *Error) Error() string { return e.Type + ": " + e.Message }
 
 // clone helpers (deep copies for snapshots).
 
+// clonePtr returns a pointer to a copy of *p, or nil.
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
+}
+
 func (pi *PaymentIntent) clone() PaymentIntent {
 	c := *pi
 	c.Metadata = maps.Clone(pi.Metadata)
 	c.PaymentMethodTypes = slices.Clone(pi.PaymentMethodTypes)
-	if pi.AutomaticPaymentMethods != nil {
-		a := *pi.AutomaticPaymentMethods
-		c.AutomaticPaymentMethods = &a
-	}
-	if pi.LastPaymentError != nil {
-		e := *pi.LastPaymentError
-		c.LastPaymentError = &e
-	}
-	if pi.NextAction != nil {
-		n := *pi.NextAction
-		c.NextAction = &n
-	}
-	if pi.Shipping != nil {
-		s := *pi.Shipping
-		c.Shipping = &s
-	}
+	c.AutomaticPaymentMethods = clonePtr(pi.AutomaticPaymentMethods)
+	c.LastPaymentError = clonePtr(pi.LastPaymentError)
+	c.NextAction = clonePtr(pi.NextAction)
+	c.Shipping = clonePtr(pi.Shipping)
 	return c
 }
 
 func (ch *Charge) clone() Charge {
 	c := *ch
 	c.Metadata = maps.Clone(ch.Metadata)
-	if ch.Shipping != nil {
-		s := *ch.Shipping
-		c.Shipping = &s
-	}
-	if ch.BillingDetails.Address != nil {
-		a := *ch.BillingDetails.Address
-		c.BillingDetails.Address = &a
-	}
+	c.Shipping = clonePtr(ch.Shipping)
+	c.BillingDetails.Address = clonePtr(ch.BillingDetails.Address)
 	return c
 }
 
@@ -341,18 +332,9 @@ func (r *Refund) clone() Refund {
 func (pm *PaymentMethod) clone() PaymentMethod {
 	c := *pm
 	c.Metadata = maps.Clone(pm.Metadata)
-	if pm.Card != nil {
-		x := *pm.Card
-		c.Card = &x
-	}
-	if pm.SepaDebit != nil {
-		x := *pm.SepaDebit
-		c.SepaDebit = &x
-	}
-	if pm.BillingDetails.Address != nil {
-		a := *pm.BillingDetails.Address
-		c.BillingDetails.Address = &a
-	}
+	c.Card = clonePtr(pm.Card)
+	c.SepaDebit = clonePtr(pm.SepaDebit)
+	c.BillingDetails.Address = clonePtr(pm.BillingDetails.Address)
 	return c
 }
 
