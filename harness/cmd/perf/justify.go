@@ -21,7 +21,7 @@ var justifications = []struct{ fragment, why string }{
 	{"refused for an intent in succeeded",
 		"1 create (confirmed) + 1 GET before + the refused cancel + 1 GET after (compared field by field) + 1 cleanup GET."},
 	{"gives the same answer to a cancel of every processing intent",
-		"2 creates (the clause compares the answers for two intents) + 2 cancels + 2 cleanup GETs."},
+		"2 creates (the clause compares the answers for two intents) + 2 cancels + 2 GETs (a debit that settled before its cancel is not comparable) + 2 cleanup GETs (a processing intent is not final)."},
 	{"refuses to cancel the PaymentIntent of a Checkout Session",
 		"1 Checkout Session create + 1 GET before + the refused cancel + 1 GET after + 1 session expire (cleanup) + 1 cleanup GET."},
 	{"the answers to a cancel of an unknown intent, a cancel without an API key and a cancel with an invalid reason",
