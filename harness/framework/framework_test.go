@@ -1,0 +1,51 @@
+package framework
+
+import "testing"
+
+func TestLiveMode(t *testing.T) {
+	cases := []struct {
+		obj  map[string]any
+		want bool
+	}{
+		{nil, false},
+		{map[string]any{"livemode": false}, false},
+		{map[string]any{"livemode": true}, true},
+		{map[string]any{"livemode": "true"}, false},
+		{map[string]any{"error": map[string]any{"payment_intent": map[string]any{"livemode": true}}}, true},
+		{map[string]any{"object": "list", "data": []any{map[string]any{"livemode": false}, map[string]any{"livemode": true}}}, true},
+		{map[string]any{"object": "list", "data": []any{map[string]any{"livemode": false}}}, false},
+	}
+	for i, c := range cases {
+		if got := LiveMode(c.obj); got != c.want {
+			t.Errorf("case %d: LiveMode(%v) = %v", i, c.obj, got)
+		}
+	}
+}
+
+func TestTargetHostNeverShowsCredentialsOrPaths(t *testing.T) {
+	for url, want := range map[string]string{
+		"https://api.example.com/v1?x=1": "api.example.com",
+		"http://127.0.0.1:12111":         "127.0.0.1:12111",
+		"https://user:secret@host:8443/": "host:8443",
+	} {
+		if got := (&Framework{TargetURL: url}).TargetHost(); got != want {
+			t.Errorf("TargetHost(%q) = %q, want %q", url, got, want)
+		}
+	}
+}
+
+func TestNoteFinal(t *testing.T) {
+	s := &Session{}
+	s.noteFinal(map[string]any{"object": "payment_intent", "id": "pi_1", "status": "canceled"})
+	s.noteFinal(map[string]any{"object": "payment_intent", "id": "pi_2", "status": "requires_capture"})
+	s.noteFinal(map[string]any{"object": "charge", "id": "ch_1", "status": "succeeded"})
+	if !s.final["pi_1"] || s.final["pi_2"] || s.final["ch_1"] {
+		t.Errorf("final = %v", s.final)
+	}
+}
+
+func TestShortRev(t *testing.T) {
+	if got := shortRev("0123456789abcdef0123", true); got != "0123456789ab-dirty" {
+		t.Errorf("shortRev = %q", got)
+	}
+}
