@@ -597,6 +597,11 @@ func sleep(ctx context.Context, d time.Duration) (time.Duration, error) {
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 		return 0, fmt.Errorf("retry delay %s would pass the context deadline: %w", d.Round(time.Millisecond), context.DeadlineExceeded)
 	}
+	return wait(ctx, d)
+}
+
+// wait sleeps for d or until ctx is done, and returns how long it slept.
+func wait(ctx context.Context, d time.Duration) (time.Duration, error) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	start := time.Now()

@@ -71,14 +71,9 @@ func (l *limiter) wait(ctx context.Context) (time.Duration, error) {
 		l.cancel()
 		return 0, fmt.Errorf("rate limit wait of %s would pass the context deadline: %w", d.Round(time.Millisecond), context.DeadlineExceeded)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	start := time.Now()
-	select {
-	case <-t.C:
-		return time.Since(start), nil
-	case <-ctx.Done():
+	slept, err := wait(ctx, d)
+	if err != nil {
 		l.cancel()
-		return time.Since(start), ctx.Err()
 	}
+	return slept, err
 }
