@@ -101,6 +101,11 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 		}
 	}
 	fmt.Fprintf(GinkgoWriter, "conformance run %s against %s (%s)\n", s.RunID, f.TargetHost(), cfg.String())
+	if GinkgoParallelProcess() == 1 {
+		if w := profileMismatch(cfg.Embedded(), f.TargetHost(), cfg.Profile); w != "" {
+			fmt.Fprintln(os.Stderr, "conformance: warning: "+w)
+		}
+	}
 })
 
 var _ = SynchronizedAfterSuite(func() {}, func() {
@@ -173,4 +178,16 @@ func reasonEntries() []TableEntry {
 		out = append(out, Entry(nil, L(st, "cancel", "reason"), timeout(), st, "requested_by_customer"))
 	}
 	return out
+}
+
+// profileMismatch warns when the profile plainly does not describe the target: the profile decides which checks
+// are disabled, so the wrong one hides or invents failures.
+func profileMismatch(embedded bool, host, profile string) string {
+	switch {
+	case embedded && profile != "reference":
+		return fmt.Sprintf("the embedded reference target runs with profile %q; its profile is \"reference\"", profile)
+	case (host == "api.stripe.com" || strings.HasSuffix(host, ".stripe.com")) && profile != "stripe-test":
+		return fmt.Sprintf("the target is Stripe (%s) but the profile is %q; use CONFORMANCE_PROFILE=stripe-test", host, profile)
+	}
+	return ""
 }
