@@ -57,6 +57,7 @@ var _ = Describe("Cancel refuses bad requests with Stripe's errors:", func() {
 				"line_items[0][price_data][unit_amount]":        {"2000"},
 				"line_items[0][price_data][product_data][name]": {"Conformance"},
 				"payment_intent_data[metadata][" + framework.RunMetadataKey + "]": {f.RunID},
+				"metadata[" + framework.RunMetadataKey + "]":                      {f.RunID},
 			})
 			Expect(cs).To(HaveStatus(200))
 			DeferCleanup(func(ctx SpecContext) { s.Post(ctx, "/v1/checkout/sessions/"+cs.ID()+"/expire", nil) })

@@ -82,6 +82,15 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 		embedded, err = framework.StartEmbedded(reference.Options{ResponseDelay: cfg.ReferenceDelay.Duration})
 		Expect(err).NotTo(HaveOccurred())
 		s.URL = embedded.URL
+	} else {
+		// Before any process writes anything: a read-only look at the account, refused if it is live.
+		pf, err := framework.New(cfg, s.URL, s.RunID)
+		Expect(err).NotTo(HaveOccurred(), "building the suite's client")
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.RequestTimeout.Duration)
+		defer cancel()
+		if err := pf.Preflight(ctx); err != nil {
+			AbortSuite(err.Error())
+		}
 	}
 	b, err := json.Marshal(s)
 	Expect(err).NotTo(HaveOccurred())
@@ -93,13 +102,6 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	var err error
 	f, err = framework.New(cfg, s.URL, s.RunID)
 	Expect(err).NotTo(HaveOccurred(), "building the suite's client")
-	if GinkgoParallelProcess() == 1 && !cfg.Embedded() {
-		ctx, cancel := context.WithTimeout(context.Background(), cfg.RequestTimeout.Duration)
-		defer cancel()
-		if err := f.Preflight(ctx); err != nil {
-			AbortSuite(err.Error())
-		}
-	}
 	fmt.Fprintf(GinkgoWriter, "conformance run %s against %s (%s)\n", s.RunID, f.TargetHost(), cfg.String())
 	if GinkgoParallelProcess() == 1 {
 		if w := profileMismatch(cfg.Embedded(), f.TargetHost(), cfg.Profile); w != "" {
