@@ -153,3 +153,18 @@ func TestClientSecretIsMasked(t *testing.T) {
 		t.Error("not idempotent")
 	}
 }
+
+func TestMaskClientSecretsEdgeCases(t *testing.T) {
+	for in, want := range map[string]string{
+		"a_secret_abcdef":                     "a_secret_" + Mask,
+		"a_secret_abcde":                      "a_secret_abcde",
+		"x_secret_abc_secret_abcdefgh!":       "x_secret_abc_secret_" + Mask + "!",
+		"pi_1_secret_A1b2C3d4, pi_2_secret_Z": "pi_1_secret_" + Mask + ", pi_2_secret_Z",
+		"no secret here":                      "no secret here",
+		"_secret_":                            "_secret_",
+	} {
+		if got := String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
