@@ -245,8 +245,7 @@ func (s *Session) checkSchema(req client.Request, r *client.Response) {
 	if len(issues) == 0 {
 		return
 	}
-	Fail("schema violation: " + strings.Join(issues, "\n") + "\n\nThe exchange:\n  " +
-		strings.ReplaceAll(r.Exchange.Summary(matchers.BodyExcerpt), "\n", "\n  "))
+	Fail("schema violation: " + strings.Join(issues, "\n") + matchers.ExchangeBlock(r.Exchange))
 }
 
 func stripQuery(p string) string {
@@ -263,7 +262,7 @@ func Errored(err error) {
 	msg := err.Error()
 	var te *client.TransportError
 	if errors.As(err, &te) && te.Exchange != nil {
-		msg += "\n\nThe exchange:\n  " + strings.ReplaceAll(te.Exchange.Summary(matchers.BodyExcerpt), "\n", "\n  ")
+		msg += matchers.ExchangeBlock(te.Exchange)
 	}
 	Fail(labels.PrefixErrored + "the target could not be reached or did not answer: " + msg)
 }

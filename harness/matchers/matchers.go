@@ -93,6 +93,15 @@ func (t *templateData) Exchange() string {
 
 func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
 
+// ExchangeBlock renders an exchange for a failure message: a heading, then the request, the response status, a
+// redacted body excerpt and a curl line, indented. Every failure message of the suite shows exchanges this way.
+func ExchangeBlock(ex *client.Exchange) string {
+	if ex == nil {
+		return ""
+	}
+	return "\n\nThe exchange:\n" + indent(ex.Summary(BodyExcerpt))
+}
+
 // HaveStatus succeeds when the HTTP status is code.
 func HaveStatus(code int) types.GomegaMatcher {
 	return match(fmt.Sprintf("to answer HTTP %d", code), func(r *client.Response, _ map[string]any) string {
