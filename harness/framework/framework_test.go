@@ -1,6 +1,13 @@
 package framework
 
-import "testing"
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/pi-conformance/suite/harness/client"
+)
 
 func TestLiveMode(t *testing.T) {
 	cases := []struct {
@@ -47,5 +54,32 @@ func TestNoteFinal(t *testing.T) {
 func TestShortRev(t *testing.T) {
 	if got := shortRev("0123456789abcdef0123", true); got != "0123456789ab-dirty" {
 		t.Errorf("shortRev = %q", got)
+	}
+}
+
+func TestPreflightRefusesALiveAccount(t *testing.T) {
+	for body, wantErr := range map[string]bool{
+		`{"object":"list","data":[{"id":"pi_1","object":"payment_intent","livemode":true}],"has_more":false,"url":"/v1/payment_intents"}`:  true,
+		`{"object":"list","data":[{"id":"pi_1","object":"payment_intent","livemode":false}],"has_more":false,"url":"/v1/payment_intents"}`: false,
+		`{"object":"list","data":[],"has_more":false,"url":"/v1/payment_intents"}`:                                                         false,
+	} {
+		var got []string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got = append(got, r.Method+" "+r.URL.Path)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(body))
+		}))
+		c, err := client.New(client.Config{BaseURL: srv.URL, APIKey: "sk_test_preflight"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = (&Framework{Client: c}).Preflight(context.Background())
+		srv.Close()
+		if (err != nil) != wantErr {
+			t.Errorf("%s: Preflight = %v", body, err)
+		}
+		if len(got) != 1 || got[0] != "GET /v1/payment_intents" {
+			t.Errorf("Preflight sent %v, want one read", got)
+		}
 	}
 }
