@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pi-conformance/suite/harness/jsonvalue"
 	"github.com/pi-conformance/suite/harness/redact"
 )
 
@@ -648,14 +649,12 @@ func parseObject(body []byte, secrets []string) (map[string]any, error) {
 		}
 		return redact.String(truncate(string(body), 200), secrets...)
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("response is not JSON: %s", excerpt())
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	v, err := jsonvalue.Decode(body)
+	if errors.Is(err, jsonvalue.ErrTrailingData) {
 		return nil, fmt.Errorf("response is not JSON: trailing data after the value: %s", excerpt())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("response is not JSON: %s", excerpt())
 	}
 	m, ok := v.(map[string]any)
 	if !ok {

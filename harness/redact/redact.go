@@ -20,6 +20,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Mask is the replacement text for a removed credential.
@@ -52,8 +54,8 @@ func String(s string, secrets ...string) string {
 		}
 		s = strings.ReplaceAll(s, secret, Mask)
 		// HTTP Basic with the key as username and an empty password, in both base64 alphabets.
-		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding} {
-			if b := enc.EncodeToString([]byte(secret + ":")); strings.Contains(s, b) {
+		for _, b := range basicForms(secret) {
+			if strings.Contains(s, b) {
 				s = strings.ReplaceAll(s, b, Mask)
 			}
 		}
@@ -63,7 +65,7 @@ func String(s string, secrets ...string) string {
 	if strings.Contains(s, "k_test_") || strings.Contains(s, "k_live_") {
 		s = stripeKey.ReplaceAllString(s, "${1}_${2}_"+Mask)
 	}
-	if containsFold(s, "authorization") {
+	if containsAuthorization(s) {
 		s = authValue.ReplaceAllString(s, "${1}${2}${3}"+Mask)
 	}
 	if strings.Contains(s, "_secret_") {
@@ -127,26 +129,58 @@ func authHeaderValue(v string) string {
 	return scheme + " " + Mask
 }
 
-// containsFold reports whether s contains the lower-case ASCII word w, ignoring ASCII case, without allocating.
-func containsFold(s, w string) bool {
-	n := len(w)
-	for i := 0; i+n <= len(s); i++ {
-		c := s[i] | 0x20
-		if c != w[0] {
-			continue
-		}
-		j := 1
-		for ; j < n; j++ {
-			if s[i+j]|0x20 != w[j] {
+// containsAuthorization reports whether s contains "authorization" in any ASCII case, without allocating. It looks
+// for the word's one "z" with IndexByte (vectorised, and "z" is rare in JSON and headers) and compares around it.
+func containsAuthorization(s string) bool {
+	const word = "authorization"
+	const z = 7 // word[z] == 'z'
+	for _, zc := range []byte{'z', 'Z'} {
+		rest, off := s, 0
+		for {
+			i := strings.IndexByte(rest, zc)
+			if i < 0 {
 				break
 			}
-		}
-		if j == n {
-			return true
+			if at := off + i - z; at >= 0 && at+len(word) <= len(s) && equalFoldASCII(s[at:at+len(word)], word) {
+				return true
+			}
+			rest, off = rest[i+1:], off+i+1
 		}
 	}
 	return false
 }
+
+// equalFoldASCII reports whether s equals the lower-case ASCII word w, ignoring ASCII case.
+func equalFoldASCII(s, w string) bool {
+	for i := 0; i < len(w); i++ {
+		if s[i]|0x20 != w[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// basicForms returns the base64 encodings of "<secret>:" (HTTP Basic with an empty password) in the standard,
+// URL-safe and unpadded alphabets. They are computed once per secret: every recorded request and response is
+// searched for them.
+func basicForms(secret string) [3]string {
+	if f, ok := basicCache.Load(secret); ok {
+		return f.([3]string)
+	}
+	raw := []byte(secret + ":")
+	f := [3]string{base64.StdEncoding.EncodeToString(raw), base64.URLEncoding.EncodeToString(raw), base64.RawStdEncoding.EncodeToString(raw)}
+	if basicCacheSize.Add(1) <= maxBasicCache { // a run uses a handful of keys; never grow without bound
+		basicCache.Store(secret, f)
+	}
+	return f
+}
+
+const maxBasicCache = 256
+
+var (
+	basicCache     sync.Map // secret → [3]string
+	basicCacheSize atomic.Int64
+)
 
 // maskClientSecrets replaces the secret part of every client secret ("_secret_" followed by at least 6 ASCII letters
 // or digits) by Mask. It does by hand what a regexp would: every PaymentIntent body carries one, so it is hot.

@@ -168,3 +168,26 @@ func TestMaskClientSecretsEdgeCases(t *testing.T) {
 		}
 	}
 }
+
+// A canceled PaymentIntent as the reference sends it: the body every exchange records.
+func BenchmarkStringPaymentIntentBody(b *testing.B) {
+	body := `{
+  "id": "pi_3Q1a2b3c4d5e6f7g",
+  "object": "payment_intent",
+  "amount": 2000,
+  "amount_capturable": 0,
+  "cancellation_reason": "abandoned",
+  "client_secret": "pi_3Q1a2b3c4d5e6f7g_secret_Ab12Cd34Ef56Gh78Ij90",
+  "currency": "usd",
+  "livemode": false,
+  "metadata": {"conformance_run": "run_20261130_abcdef"},
+  "payment_method_types": ["card"],
+  "status": "canceled"
+}`
+	body = strings.Repeat(body, 10)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = String(body, "sk_test_4eC39HqLyjWDarjtT1zdp7dc")
+	}
+}
