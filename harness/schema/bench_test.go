@@ -62,6 +62,34 @@ func BenchmarkValidateCanceledPI(b *testing.B) {
 			}
 		}
 	})
+	// The same intent with its latest_charge expanded: nested nullable and expandable fields, where kin-openapi's
+	// cost grows with every level of anyOf (see simplify in compile.go).
+	expanded := canceledPI(b)
+	expanded["latest_charge"] = fixtureObject(b, "charge")
+	expBody := marshal(b, expanded)
+	const expPath = path + "?expand[]=latest_charge"
+	if err := v.ValidateResponse("POST", expPath, 200, jsonHeader, expBody); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("validate-expanded-charge", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(expBody)))
+		for b.Loop() {
+			if err := v.ValidateResponse("POST", expPath, 200, jsonHeader, expBody); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json-unmarshal-expanded-charge", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(expBody)))
+		for b.Loop() {
+			var m map[string]any
+			if err := json.Unmarshal(expBody, &m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("route-lookup", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -7,7 +7,6 @@
 package schema
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +18,8 @@ import (
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/pi-conformance/suite/harness/jsonvalue"
 
 	"github.com/pi-conformance/suite/fixtures/openapi"
 )
@@ -86,6 +87,16 @@ func Load(document []byte) (*Validator, error) {
 			v.routes = append(v.routes, rt)
 		}
 	}
+	roots := make([]*openapi3.SchemaRef, 0, len(c.refs))
+	for _, r := range c.refs {
+		roots = append(roots, r)
+	}
+	for _, rt := range v.routes {
+		for _, r := range rt.responses {
+			roots = append(roots, r)
+		}
+	}
+	simplify(roots)
 	// Literal segments win over parameters (e.g. /v1/payment_intents/search over /{intent}): sort by literal count.
 	sort.SliceStable(v.routes, func(i, j int) bool {
 		if a, b := literals(v.routes[i].segments), literals(v.routes[j].segments); a != b {
@@ -194,13 +205,12 @@ var ErrUnknownOperation = errors.New("schema: operation not in the pinned docume
 // the "default" response (Stripe's error schema). It returns nil, ErrUnknownOperation (wrapped), or *Error.
 func (v *Validator) ValidateResponse(method, path string, status int, header http.Header, body []byte) error {
 	return v.validate(method, path, status, header, func() (any, *Issue) {
-		var value any
-		dec := json.NewDecoder(bytes.NewReader(body))
-		if err := dec.Decode(&value); err != nil {
-			return nil, &Issue{Reason: "body is not JSON: " + err.Error()}
-		}
-		if dec.More() {
+		value, err := jsonvalue.Decode(body)
+		if errors.Is(err, jsonvalue.ErrTrailingData) {
 			return nil, &Issue{Reason: "body has trailing data after the JSON value"}
+		}
+		if err != nil {
+			return nil, &Issue{Reason: "body is not JSON: " + err.Error()}
 		}
 		return value, nil
 	})
@@ -250,9 +260,14 @@ func (v *Validator) ValidateValue(component string, value any) []Issue {
 }
 
 func (v *Validator) visit(s *openapi3.Schema, value any) []Issue {
+	// Almost every response conforms: a fail-fast pass decides that cheaply, and only a failure is validated
+	// again to collect every issue.
+	if s.VisitJSON(value, openapi3.FailFast()) == nil {
+		return nil
+	}
 	err := s.VisitJSON(value, openapi3.MultiErrors())
 	if err == nil {
-		return nil
+		return []Issue{{Reason: "suite error: kin-openapi failed the value in fail-fast mode and passed it with all errors collected"}}
 	}
 	var out []Issue
 	collect(err, "", &out)
