@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -55,6 +56,9 @@ type Session struct {
 	intents []string
 	final   map[string]bool // intents seen in a final status: cleanup need not look at them again
 	start   client.Stats
+	// decodeNs and checkNs add up the time Do spends decoding and checking responses (atomic: races call Do from
+	// several goroutines).
+	decodeNs, checkNs atomic.Int64
 }
 
 // Perf is what a spec cost: requests it sent (cleanup included) and the time spent waiting on the target. It is
@@ -65,6 +69,11 @@ type Perf struct {
 	Wait     time.Duration `json:"wait_ns"`
 	Throttle time.Duration `json:"throttle_ns"`
 	Backoff  time.Duration `json:"backoff_ns"`
+	// Where the suite's own time went, for the parts the session can time: the client's own work in Do (building,
+	// redacting and recording), decoding response bodies, and the schema and always-sent checks.
+	Client time.Duration `json:"client_ns"`
+	Decode time.Duration `json:"decode_ns"`
+	Check  time.Duration `json:"check_ns"`
 }
 
 // NewSession starts a spec's session. Cleanup (LIFO: cancel whatever this spec left cancelable) and, on failure,
@@ -132,6 +141,9 @@ func (s *Session) report() {
 		Wait:     end.WaitTime - s.start.WaitTime,
 		Throttle: end.ThrottleTime - s.start.ThrottleTime,
 		Backoff:  end.BackoffTime - s.start.BackoffTime,
+		Client:   end.OwnTime - s.start.OwnTime,
+		Decode:   time.Duration(s.decodeNs.Load()),
+		Check:    time.Duration(s.checkNs.Load()),
 	}
 	if b, err := json.Marshal(perf); err == nil {
 		AddReportEntry(labels.EntryPerf, string(b), ReportEntryVisibilityNever)
@@ -163,7 +175,9 @@ func (s *Session) Do(ctx context.Context, req client.Request) *Resp {
 		return nil
 	}
 	out := &Resp{Response: r}
+	t0 := time.Now()
 	out.Obj, _ = r.JSON()
+	s.decodeNs.Add(int64(time.Since(t0)))
 	if LiveMode(out.Obj) {
 		AbortSuite("the target answered with livemode: true — the suite only runs against test mode; stopping.\n" + r.Exchange.Summary(matchers.BodyExcerpt))
 	}
@@ -171,7 +185,9 @@ func (s *Session) Do(ctx context.Context, req client.Request) *Resp {
 		// Only a read is trusted to show the stored state (a broken target may answer a write without storing it).
 		s.noteFinal(out.Obj)
 	}
+	t1 := time.Now()
 	s.checkSchema(req, r)
+	s.checkNs.Add(int64(time.Since(t1)))
 	return out
 }
 

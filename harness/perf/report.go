@@ -27,6 +27,10 @@ type SpecPerf struct {
 	Wait     time.Duration `json:"wait_ns"`
 	Throttle time.Duration `json:"throttle_ns"`
 	Backoff  time.Duration `json:"backoff_ns"`
+	// Parts of the suite's own time: the client's own work, response decoding, schema and always-sent checks.
+	Client time.Duration `json:"client_ns"`
+	Decode time.Duration `json:"decode_ns"`
+	Check  time.Duration `json:"check_ns"`
 }
 
 // Spec is one spec (an It) of a suite run.
@@ -166,6 +170,9 @@ func specOf(sr types.SpecReport) (Spec, error) {
 			p.Wait += sp.Perf.Wait
 			p.Throttle += sp.Perf.Throttle
 			p.Backoff += sp.Perf.Backoff
+			p.Client += sp.Perf.Client
+			p.Decode += sp.Perf.Decode
+			p.Check += sp.Perf.Check
 		}
 		sp.Perf = &p
 	}
@@ -177,6 +184,7 @@ type Totals struct {
 	Specs, SpecsWithPerf                int
 	Requests, Attempts                  int64
 	Wait, CappedWait, Throttle, Backoff time.Duration
+	Client, Decode, Check               time.Duration
 	// RunTime is the sum of the specs' run times; Cleanup of their DeferCleanup nodes.
 	RunTime, Cleanup time.Duration
 }
@@ -198,6 +206,9 @@ func (r Run) Totals() Totals {
 		t.CappedWait += s.CappedWait()
 		t.Throttle += s.Perf.Throttle
 		t.Backoff += s.Perf.Backoff
+		t.Client += s.Perf.Client
+		t.Decode += s.Perf.Decode
+		t.Check += s.Perf.Check
 	}
 	return t
 }

@@ -50,7 +50,8 @@ func suiteNode(nt types.NodeType, proc, startMS, endMS int) types.SpecReport {
 func syntheticReport(t *testing.T) []byte {
 	t.Helper()
 	a := it("Outer", "a", "/repo/suites/cancel/a_test.go", 10, 1, 30, 100, types.SpecStatePassed,
-		perfEntry(SpecPerf{Requests: 4, Attempts: 5, Wait: 60 * time.Millisecond, Throttle: time.Millisecond, Backoff: 2 * time.Millisecond}),
+		perfEntry(SpecPerf{Requests: 4, Attempts: 5, Wait: 60 * time.Millisecond, Throttle: time.Millisecond, Backoff: 2 * time.Millisecond,
+			Client: 3 * time.Millisecond, Decode: 4 * time.Millisecond, Check: 5 * time.Millisecond}),
 		types.ReportEntry{Name: "conformance.outcome", Value: types.WrapEntryValue("errored")})
 	a.SpecEvents = []types.SpecEvent{
 		// only "Node (End)" events count (this start event's duration is made up to check that)
@@ -65,8 +66,8 @@ func syntheticReport(t *testing.T) []byte {
 	c := it("Outer", "c without a session", "/repo/suites/cancel/a_test.go", 30, 1, 130, 20, types.SpecStatePassed)
 	// d made two sessions: their entries add up.
 	d := it("Outer", "d", "/repo/suites/cancel/a_test.go", 40, 2, 170, 30, types.SpecStatePassed,
-		perfEntry(SpecPerf{Requests: 1, Attempts: 1, Wait: 5 * time.Millisecond}),
-		perfEntry(SpecPerf{Requests: 1, Attempts: 1, Wait: 5 * time.Millisecond}))
+		perfEntry(SpecPerf{Requests: 1, Attempts: 1, Wait: 5 * time.Millisecond, Check: time.Millisecond}),
+		perfEntry(SpecPerf{Requests: 1, Attempts: 1, Wait: 5 * time.Millisecond, Check: time.Millisecond}))
 	pending := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "pending", State: types.SpecStatePending}
 	filtered := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "filtered", State: types.SpecStateSkipped}
 
@@ -118,6 +119,7 @@ func TestParseReportAggregates(t *testing.T) {
 		Wait:       150 * time.Millisecond,
 		CappedWait: 120 * time.Millisecond, // b's 80 ms capped at its 50 ms run time
 		Throttle:   time.Millisecond, Backoff: 2 * time.Millisecond,
+		Client: 3 * time.Millisecond, Decode: 4 * time.Millisecond, Check: 7 * time.Millisecond,
 		RunTime: 200 * time.Millisecond,
 		Cleanup: 6 * time.Millisecond, // only the DeferCleanup ends, not the It's
 	}
@@ -272,7 +274,8 @@ func TestAgreesWithFramework(t *testing.T) {
 	if EntryPerf != labels.EntryPerf {
 		t.Errorf("EntryPerf = %q, labels.EntryPerf = %q", EntryPerf, labels.EntryPerf)
 	}
-	in := framework.Perf{Requests: 3, Attempts: 4, Wait: 5 * time.Millisecond, Throttle: 6 * time.Microsecond, Backoff: 7 * time.Second}
+	in := framework.Perf{Requests: 3, Attempts: 4, Wait: 5 * time.Millisecond, Throttle: 6 * time.Microsecond, Backoff: 7 * time.Second,
+		Client: 8 * time.Millisecond, Decode: 9 * time.Millisecond, Check: 10 * time.Millisecond}
 	b, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
@@ -283,7 +286,8 @@ func TestAgreesWithFramework(t *testing.T) {
 	if err := dec.Decode(&out); err != nil {
 		t.Fatalf("framework.Perf's JSON %s does not decode into SpecPerf: %v", b, err)
 	}
-	if out != (SpecPerf{Requests: 3, Attempts: 4, Wait: 5 * time.Millisecond, Throttle: 6 * time.Microsecond, Backoff: 7 * time.Second}) {
+	if out != (SpecPerf{Requests: 3, Attempts: 4, Wait: 5 * time.Millisecond, Throttle: 6 * time.Microsecond, Backoff: 7 * time.Second,
+		Client: 8 * time.Millisecond, Decode: 9 * time.Millisecond, Check: 10 * time.Millisecond}) {
 		t.Errorf("framework.Perf %+v decoded as %+v", in, out)
 	}
 }

@@ -118,6 +118,27 @@ func (p *runner) harnessSection(ctx context.Context) section {
 			met:      verdict(share < goalOwnShare),
 		},
 	)
+	// What the suite's own time is made of: the parts the session times, and Ginkgo's own machinery measured on
+	// a suite of as many specs with the same nodes that does nothing (testdata/floorsuite).
+	floor, ferr := p.ginkgoFloor(ctx, t.Specs)
+	if ferr != nil {
+		s.err = ferr
+		return s
+	}
+	timed := t.Client + t.Decode + t.Check
+	s.rows = append(s.rows,
+		row{
+			figure: "The suite's own time, by part (sums over the specs of the median run)",
+			measured: fmt.Sprintf("client %s (request building, redaction, recording) · JSON decoding %s · schema and always-sent checks %s · "+
+				"Ginkgo's floor %s (%d empty specs with the suite's nodes, median of %d runs) · the rest %s (matchers, drivers, session bookkeeping, scheduling)",
+				fmtDur(t.Client), fmtDur(t.Decode), fmtDur(t.Check), fmtDur(floor), t.Specs, p.opts.runs, fmtDur(own-timed-floor)),
+		},
+		row{
+			figure: "What the goal leaves: own time under 25% of the wall means under a third of the time spent waiting on the target",
+			measured: fmt.Sprintf("%s allowed; Ginkgo's floor and the schema checks alone take %s (%s of the wall)",
+				fmtDur(t.CappedWait/3), fmtDur(floor+t.Check), fmtPct(perf.Ratio(float64(floor+t.Check), float64(window)))),
+		},
+	)
 	if d := p.opts.nearDelay; d > 0 {
 		// The in-process reference answers in a fraction of a millisecond, far faster than any network target;
 		// one more serial run with a small delay per response shows the share against a nearby staging.
@@ -267,4 +288,35 @@ func (p *runner) memorySection(ctx context.Context) section {
 		s.rows = append(s.rows, row{figure: "Note", measured: sr.note})
 	}
 	return s
+}
+
+// ginkgoFloor builds testdata/floorsuite and runs it -runs times with specs specs; it returns the median window
+// (wall time after set-up), the time Ginkgo itself takes to run that many specs made of the suite's nodes.
+func (p *runner) ginkgoFloor(ctx context.Context, specs int) (time.Duration, error) {
+	p.progress("harness: Ginkgo's floor (go test -c ./harness/cmd/perf/testdata/floorsuite, %d specs)", specs)
+	bin := filepath.Join(p.work, "floor.test")
+	build := child{name: "floor-build", args: []string{p.goBin, "test", "-c", "-o", bin, "./harness/cmd/perf/testdata/floorsuite"},
+		dir: p.root, env: os.Environ(), timeout: 5 * time.Minute}
+	if _, err := build.run(ctx, p.work); err != nil {
+		return 0, err
+	}
+	var windows []time.Duration
+	for i := 1; i <= p.opts.runs; i++ {
+		report := filepath.Join(p.work, fmt.Sprintf("floor-%d.json", i))
+		c := child{name: fmt.Sprintf("floor-%d", i), args: []string{bin, "-ginkgo.json-report=" + report, "-ginkgo.no-color"},
+			dir: p.work, env: append(os.Environ(), fmt.Sprintf("CONFORMANCE_FLOOR_SPECS=%d", specs)), timeout: time.Minute}
+		if _, err := c.run(ctx, p.work); err != nil {
+			return 0, err
+		}
+		run, err := perf.LoadReport(report)
+		if err != nil {
+			return 0, fmt.Errorf("%s: reading its Ginkgo report: %w", c.describe(), err)
+		}
+		if len(run.Specs) != specs {
+			return 0, fmt.Errorf("%s: ran %d specs, want %d", c.describe(), len(run.Specs), specs)
+		}
+		windows = append(windows, run.Window())
+	}
+	slices.Sort(windows)
+	return windows[(len(windows)-1)/2], nil
 }

@@ -16,8 +16,10 @@
 //	         the per-round ratios, so both sides of a ratio always ran within a second or two of each other.
 //	harness  the suite binary (built once with `go test -c`), run serially against the embedded reference, -runs
 //	         times: from each Ginkgo JSON report, the wall time after set-up, the requests and the time spent
-//	         waiting on the target (the specs' "conformance.perf" entries), and the suite's own share; plus a CPU
-//	         profile of those runs, attributed to the suite's components.
+//	         waiting on the target (the specs' "conformance.perf" entries), and the suite's own share, split into
+//	         the parts the session times (the client's own work, decoding, schema checks) and Ginkgo's floor: the
+//	         same number of empty specs made of the suite's nodes (testdata/floorsuite, run -runs times); plus a
+//	         CPU profile of those runs, attributed to the suite's components.
 //	memory   one more serial run with GODEBUG=gctrace=1: the process's peak RSS (rusage) and Go heap figures.
 //	latency  `ginkgo run --procs P` on the same binary with CONFORMANCE_REFERENCE_DELAY: the wall time against the
 //	         bound requests x delay / procs, and where any excess goes.

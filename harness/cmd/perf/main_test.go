@@ -184,3 +184,26 @@ func TestChildExitStatus(t *testing.T) {
 		t.Errorf("result = %+v", res)
 	}
 }
+
+// The floor suite builds, runs exactly the number of specs it is asked for, and its window is measured.
+func TestGinkgoFloorRunsTheRequestedSpecs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Ginkgo suite")
+	}
+	ctx := context.Background()
+	p, err := newPerf(ctx, options{runs: 2}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.cleanup)
+	floor, err := p.ginkgoFloor(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if floor <= 0 || floor > 10*time.Second {
+		t.Errorf("floor of 7 empty specs = %s", floor)
+	}
+	if _, err := p.ginkgoFloor(ctx, 0); err == nil {
+		t.Error("a floor run of 0 specs (the suite's default of 75 ran instead) was not reported")
+	}
+}
