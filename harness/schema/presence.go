@@ -1,10 +1,12 @@
 package schema
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pi-conformance/suite/harness/jsonvalue"
 )
 
 // AlwaysSent lists, per object type, the fields that the pinned document leaves optional (it requires only a handful)
@@ -32,10 +34,8 @@ var errorAlwaysSent = []string{"type", "message"}
 // an error envelope, and every nested object whose "object" names a listed type, e.g. error.payment_intent or an
 // expanded latest_charge). Bodies that are not JSON objects produce no issues here; ValidateResponse reports them.
 func CheckAlwaysSent(body []byte) []Issue {
-	var value any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&value); err != nil {
+	value, err := jsonvalue.Decode(body)
+	if err != nil {
 		return nil
 	}
 	return CheckAlwaysSentValue(value)
@@ -53,27 +53,48 @@ func CheckAlwaysSentValue(value any) []Issue {
 			}
 		}
 	}
-	walkObjects(value, "", &out)
+	walkObjects(value, nil, &out)
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Pointer < out[b].Pointer })
 	return out
 }
 
-func walkObjects(v any, ptr string, out *[]Issue) {
+// walkObjects checks every object under v. path holds the keys and indexes down to v; a pointer is only built for a
+// missing field (most bodies have none, and they have hundreds of keys).
+func walkObjects(v any, path []string, out *[]Issue) {
 	switch t := v.(type) {
 	case map[string]any:
 		if kind, ok := t["object"].(string); ok {
 			for _, f := range AlwaysSent[kind] {
 				if _, present := t[f]; !present {
-					*out = append(*out, Issue{Pointer: ptr + "/" + f, Reason: fmt.Sprintf("missing: Stripe always sends %s.%s (null when empty)", kind, f)})
+					*out = append(*out, Issue{Pointer: pointer(path) + "/" + f, Reason: fmt.Sprintf("missing: Stripe always sends %s.%s (null when empty)", kind, f)})
 				}
 			}
 		}
 		for k, c := range t {
-			walkObjects(c, ptr+"/"+k, out)
+			if isContainer(c) {
+				walkObjects(c, append(path, k), out)
+			}
 		}
 	case []any:
 		for i, c := range t {
-			walkObjects(c, fmt.Sprintf("%s/%d", ptr, i), out)
+			if isContainer(c) {
+				walkObjects(c, append(path, strconv.Itoa(i)), out)
+			}
 		}
 	}
+}
+
+func isContainer(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return true
+	}
+	return false
+}
+
+func pointer(path []string) string {
+	if len(path) == 0 {
+		return ""
+	}
+	return "/" + strings.Join(path, "/")
 }

@@ -214,6 +214,14 @@ func TestAlwaysSent(t *testing.T) {
 			t.Errorf("missing field at %s not reported; got %v", p, issues)
 		}
 	}
+	// Objects inside lists are named by their index.
+	second := canceledPI(t)
+	delete(second, "canceled_at")
+	list := map[string]any{"object": "list", "url": "/v1/payment_intents", "has_more": false, "data": []any{canceledPI(t), second}}
+	issues = schema.CheckAlwaysSent(marshal(t, list))
+	if len(issues) != 1 || issues[0].Pointer != "/data/1/canceled_at" {
+		t.Errorf("list: %v, want one issue at /data/1/canceled_at", issues)
+	}
 	// A null is presence: Stripe sends null for empty nullable fields.
 	pi = canceledPI(t)
 	pi["cancellation_reason"] = nil
