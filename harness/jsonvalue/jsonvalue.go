@@ -143,16 +143,11 @@ func (p *parser) object(depth int) (any, bool) {
 			return nil, false
 		}
 		p.members = append(p.members, member{k, v})
-		p.skipSpace()
-		if p.i >= len(p.s) {
+		more, ok := p.next('}')
+		if !ok {
 			return nil, false
 		}
-		switch p.s[p.i] {
-		case ',':
-			p.i++
-			p.skipSpace()
-		case '}':
-			p.i++
+		if !more {
 			ms := p.members[base:]
 			m := make(map[string]any, len(ms))
 			for _, kv := range ms {
@@ -161,8 +156,6 @@ func (p *parser) object(depth int) (any, bool) {
 			clear(ms)
 			p.members = p.members[:base]
 			return m, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -184,21 +177,33 @@ func (p *parser) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		p.skipSpace()
-		if p.i >= len(p.s) {
+		more, ok := p.next(']')
+		if !ok {
 			return nil, false
 		}
-		switch p.s[p.i] {
-		case ',':
-			p.i++
-			p.skipSpace()
-		case ']':
-			p.i++
+		if !more {
 			return a, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// next consumes what follows a member or an element: white space, then either a comma and more white space (more
+// follows) or closer (the container ends). ok is false for anything else.
+func (p *parser) next(closer byte) (more, ok bool) {
+	p.skipSpace()
+	if p.i >= len(p.s) {
+		return false, false
+	}
+	switch p.s[p.i] {
+	case ',':
+		p.i++
+		p.skipSpace()
+		return true, true
+	case closer:
+		p.i++
+		return false, true
+	}
+	return false, false
 }
 
 // str decodes the string at p.i (which is '"'). Strings without escapes are substrings of the input; the simple

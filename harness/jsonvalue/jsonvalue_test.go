@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -65,24 +66,32 @@ func sameAsEncodingJSON(t *testing.T, data []byte) {
 	want, werr := slow(data)
 	got, gerr := Decode(data)
 	if (werr == nil) != (gerr == nil) {
-		t.Fatalf("Decode(%q): error %v, encoding/json: %v", data, gerr, werr)
+		t.Fatalf("Decode(%s): error %v, encoding/json: %v", clip(data), gerr, werr)
 	}
 	if werr != nil {
 		if gerr.Error() != werr.Error() {
-			t.Fatalf("Decode(%q): error %q, encoding/json: %q", data, gerr, werr)
+			t.Fatalf("Decode(%s): error %q, encoding/json: %q", clip(data), gerr, werr)
 		}
 		return
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("Decode(%q) = %#v, encoding/json: %#v", data, got, want)
+		t.Fatalf("Decode(%s) = %s, encoding/json: %s", clip(data), clip([]byte(fmt.Sprintf("%#v", got))), clip([]byte(fmt.Sprintf("%#v", want))))
 	}
+}
+
+// clip quotes b, cut to 300 bytes, for failure messages.
+func clip(b []byte) string {
+	if len(b) > 300 {
+		return fmt.Sprintf("%q… (%d bytes)", b[:300], len(b))
+	}
+	return fmt.Sprintf("%q", b)
 }
 
 func TestReferenceBodiesTakeTheFastPath(t *testing.T) {
 	for name, body := range referenceBodies(t) {
 		t.Run(name, func(t *testing.T) {
 			if _, ok := fast(body); !ok {
-				t.Fatalf("a body the reference sends left the fast path: %s", body)
+				t.Fatalf("a body the reference sends left the fast path: %s", clip(body))
 			}
 			sameAsEncodingJSON(t, body)
 		})
@@ -145,7 +154,7 @@ func FuzzDecode(f *testing.F) {
 			// Whatever the fast path accepts, encoding/json accepts with the same value.
 			want, err := slow(data)
 			if err != nil || !reflect.DeepEqual(v, want) {
-				t.Fatalf("fast path accepted %q as %#v; encoding/json: %#v, %v", data, v, want, err)
+				t.Fatalf("fast path accepted %s as %s; encoding/json: %s, %v", clip(data), clip([]byte(fmt.Sprintf("%#v", v))), clip([]byte(fmt.Sprintf("%#v", want))), err)
 			}
 		}
 	})
