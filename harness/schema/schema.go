@@ -274,14 +274,19 @@ func (v *Validator) visit(s *openapi3.Schema, value any) []Issue {
 	return dedupe(out)
 }
 
-// explainAnyOf looks inside a failed anyOf: when exactly one alternative has the value's JSON type (Stripe's
-// expandable fields are anyOf [id string, object]), the failures inside that alternative are the real news.
-func explainAnyOf(se *openapi3.SchemaError, prefix string, out *[]Issue) bool {
-	if se.Schema == nil || len(se.Schema.AnyOf) == 0 {
+// explainXOf looks inside a failed anyOf or oneOf: when exactly one alternative has the value's JSON type (Stripe's
+// expandable fields are anyOf [id string, object], compiled to oneOf), the failures inside that alternative are the
+// real news.
+func explainXOf(se *openapi3.SchemaError, prefix string, out *[]Issue) bool {
+	if se.Schema == nil {
 		return false
 	}
+	alts := se.Schema.AnyOf
+	if se.SchemaField == "oneOf" {
+		alts = se.Schema.OneOf
+	}
 	var match *openapi3.Schema
-	for _, alt := range se.Schema.AnyOf {
+	for _, alt := range alts {
 		if alt.Value == nil || !sameJSONType(alt.Value, se.Value) {
 			continue
 		}
@@ -319,6 +324,18 @@ func sameJSONType(s *openapi3.Schema, v any) bool {
 }
 
 func collect(err error, prefix string, out *[]Issue) {
+	// An anyOf or oneOf failure wraps the failures of every branch; explain it by the branch of the value's type
+	// before unwrapping (otherwise "value must be a string" from the id branch of an expandable field would be
+	// reported beside the real problem inside the object).
+	if se, ok := err.(*openapi3.SchemaError); ok && (se.SchemaField == "anyOf" || se.SchemaField == "oneOf") {
+		ptr := prefix
+		if p := se.JSONPointer(); len(p) > 0 {
+			ptr += "/" + strings.Join(p, "/")
+		}
+		if explainXOf(se, ptr, out) {
+			return
+		}
+	}
 	var me openapi3.MultiError
 	if errors.As(err, &me) {
 		for _, e := range me {
@@ -332,7 +349,7 @@ func collect(err error, prefix string, out *[]Issue) {
 		if p := se.JSONPointer(); len(p) > 0 {
 			ptr += "/" + strings.Join(p, "/")
 		}
-		if se.SchemaField == "anyOf" && explainAnyOf(se, ptr, out) {
+		if (se.SchemaField == "anyOf" || se.SchemaField == "oneOf") && explainXOf(se, ptr, out) {
 			return
 		}
 		reason := se.Reason

@@ -251,3 +251,26 @@ func TestValidateResponseValueAgrees(t *testing.T) {
 		}
 	}
 }
+
+// A broken expanded object is reported inside the object, not also as "value must be a string" from the id form
+// of the expandable field.
+func TestExpandableFailuresAreExplainedInsideTheObject(t *testing.T) {
+	v := mustDefault(t)
+	pi := canceledPI(t)
+	ch := fixtureObject(t, "charge")
+	ch["amount"] = "x"
+	pi["latest_charge"] = ch
+	pi["customer"] = map[string]any{"object": "customer"}
+	err := v.ValidateResponse("POST", "/v1/payment_intents/pi_1/cancel", 200, jsonHeader, marshal(t, pi))
+	var se *schema.Error
+	if !errors.As(err, &se) {
+		t.Fatalf("err = %v, want a *schema.Error", err)
+	}
+	var got []string
+	for _, is := range se.Issues {
+		got = append(got, is.Pointer)
+	}
+	if strings.Join(got, " ") != "/customer/id /latest_charge/amount" {
+		t.Errorf("issues at %v, want /customer/id and /latest_charge/amount only:\n%v", got, err)
+	}
+}
