@@ -15,6 +15,7 @@ import (
 	"github.com/pi-conformance/suite/harness/client"
 	"github.com/pi-conformance/suite/harness/labels"
 	"github.com/pi-conformance/suite/harness/matchers"
+	"github.com/pi-conformance/suite/harness/perf"
 	"github.com/pi-conformance/suite/harness/schema"
 )
 
@@ -61,20 +62,10 @@ type Session struct {
 	decodeNs, checkNs atomic.Int64
 }
 
-// Perf is what a spec cost: requests it sent (cleanup included) and the time spent waiting on the target. It is
-// attached to every spec's report (entry labels.EntryPerf) for the performance figures.
-type Perf struct {
-	Requests int64         `json:"requests"`
-	Attempts int64         `json:"attempts"`
-	Wait     time.Duration `json:"wait_ns"`
-	Throttle time.Duration `json:"throttle_ns"`
-	Backoff  time.Duration `json:"backoff_ns"`
-	// Where the suite's own time went, for the parts the session can time: the client's own work in Do (building,
-	// redacting and recording), decoding response bodies, and the schema and always-sent checks.
-	Client time.Duration `json:"client_ns"`
-	Decode time.Duration `json:"decode_ns"`
-	Check  time.Duration `json:"check_ns"`
-}
+// Perf is what a spec cost: requests it sent (cleanup included), the time spent waiting on the target, and the parts
+// of the suite's own time the session timed. It is attached to every spec's report (entry labels.EntryPerf) for the
+// performance figures, which read it as the same type.
+type Perf = perf.SpecPerf
 
 // NewSession starts a spec's session. Cleanup (LIFO: cancel whatever this spec left cancelable) and, on failure,
 // the attachment of the redacted exchanges to the spec's report are registered with DeferCleanup, so they run even
@@ -135,7 +126,7 @@ func (s *Session) cleanup(ctx SpecContext) {
 func (s *Session) report() {
 	// One suite process runs one spec at a time, so the client's counters since the session began are this spec's.
 	end := s.F.Client.Stats()
-	perf := Perf{
+	p := Perf{
 		Requests: end.Requests - s.start.Requests,
 		Attempts: end.Attempts - s.start.Attempts,
 		Wait:     end.WaitTime - s.start.WaitTime,
@@ -145,7 +136,7 @@ func (s *Session) report() {
 		Decode:   time.Duration(s.decodeNs.Load()),
 		Check:    time.Duration(s.checkNs.Load()),
 	}
-	if b, err := json.Marshal(perf); err == nil {
+	if b, err := json.Marshal(p); err == nil {
 		AddReportEntry(labels.EntryPerf, string(b), ReportEntryVisibilityNever)
 	}
 	rep := CurrentSpecReport()

@@ -19,18 +19,32 @@ import (
 // this package does not depend on the suite's packages; a test checks they agree).
 const EntryPerf = "conformance.perf"
 
-// SpecPerf is the value of a spec's "conformance.perf" entry: the requests the spec sent, cleanup included, and the
-// time spent on the target. It mirrors framework.Perf (a test checks the JSON agrees).
+// SpecPerf is the value of a spec's "conformance.perf" entry: the requests the spec sent, cleanup included, the
+// time spent on the target, and the parts of the suite's own time its session timed. harness/framework writes it
+// (framework.Perf is this type).
 type SpecPerf struct {
 	Requests int64         `json:"requests"`
 	Attempts int64         `json:"attempts"`
 	Wait     time.Duration `json:"wait_ns"`
 	Throttle time.Duration `json:"throttle_ns"`
 	Backoff  time.Duration `json:"backoff_ns"`
-	// Parts of the suite's own time: the client's own work, response decoding, schema and always-sent checks.
+	// Parts of the suite's own time: the client's own work in Do (building, redacting and recording), decoding
+	// response bodies, and the schema and always-sent checks.
 	Client time.Duration `json:"client_ns"`
 	Decode time.Duration `json:"decode_ns"`
 	Check  time.Duration `json:"check_ns"`
+}
+
+// Add adds o to p, field by field.
+func (p *SpecPerf) Add(o SpecPerf) {
+	p.Requests += o.Requests
+	p.Attempts += o.Attempts
+	p.Wait += o.Wait
+	p.Throttle += o.Throttle
+	p.Backoff += o.Backoff
+	p.Client += o.Client
+	p.Decode += o.Decode
+	p.Check += o.Check
 }
 
 // Spec is one spec (an It) of a suite run.
@@ -165,14 +179,7 @@ func specOf(sr types.SpecReport) (Spec, error) {
 			return sp, fmt.Errorf("spec %q (%s): the %s entry %q is not the expected JSON: %w", sp.Text, sp.Location, EntryPerf, e.StringRepresentation(), err)
 		}
 		if sp.Perf != nil { // more than one session: add them up
-			p.Requests += sp.Perf.Requests
-			p.Attempts += sp.Perf.Attempts
-			p.Wait += sp.Perf.Wait
-			p.Throttle += sp.Perf.Throttle
-			p.Backoff += sp.Perf.Backoff
-			p.Client += sp.Perf.Client
-			p.Decode += sp.Perf.Decode
-			p.Check += sp.Perf.Check
+			p.Add(*sp.Perf)
 		}
 		sp.Perf = &p
 	}
@@ -181,10 +188,11 @@ func specOf(sr types.SpecReport) (Spec, error) {
 
 // Totals are sums over the specs of a run.
 type Totals struct {
-	Specs, SpecsWithPerf                int
-	Requests, Attempts                  int64
-	Wait, CappedWait, Throttle, Backoff time.Duration
-	Client, Decode, Check               time.Duration
+	Specs, SpecsWithPerf int
+	// SpecPerf sums the specs' perf entries.
+	SpecPerf
+	// CappedWait sums the specs' waits, each capped at the spec's run time (see Spec.CappedWait).
+	CappedWait time.Duration
 	// RunTime is the sum of the specs' run times; Cleanup of their DeferCleanup nodes.
 	RunTime, Cleanup time.Duration
 }
@@ -200,15 +208,8 @@ func (r Run) Totals() Totals {
 			continue
 		}
 		t.SpecsWithPerf++
-		t.Requests += s.Perf.Requests
-		t.Attempts += s.Perf.Attempts
-		t.Wait += s.Perf.Wait
+		t.SpecPerf.Add(*s.Perf)
 		t.CappedWait += s.CappedWait()
-		t.Throttle += s.Perf.Throttle
-		t.Backoff += s.Perf.Backoff
-		t.Client += s.Perf.Client
-		t.Decode += s.Perf.Decode
-		t.Check += s.Perf.Check
 	}
 	return t
 }
