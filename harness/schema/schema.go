@@ -19,9 +19,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/pi-conformance/suite/harness/jsonvalue"
-
 	"github.com/pi-conformance/suite/fixtures/openapi"
+	"github.com/pi-conformance/suite/harness/jsonvalue"
 )
 
 // Validator validates responses of the pinned operations.
@@ -327,14 +326,9 @@ func collect(err error, prefix string, out *[]Issue) {
 	// An anyOf or oneOf failure wraps the failures of every branch; explain it by the branch of the value's type
 	// before unwrapping (otherwise "value must be a string" from the id branch of an expandable field would be
 	// reported beside the real problem inside the object).
-	if se, ok := err.(*openapi3.SchemaError); ok && (se.SchemaField == "anyOf" || se.SchemaField == "oneOf") {
-		ptr := prefix
-		if p := se.JSONPointer(); len(p) > 0 {
-			ptr += "/" + strings.Join(p, "/")
-		}
-		if explainXOf(se, ptr, out) {
-			return
-		}
+	if se, ok := err.(*openapi3.SchemaError); ok && (se.SchemaField == "anyOf" || se.SchemaField == "oneOf") &&
+		explainXOf(se, pointerOf(se, prefix), out) {
+		return
 	}
 	var me openapi3.MultiError
 	if errors.As(err, &me) {
@@ -345,13 +339,6 @@ func collect(err error, prefix string, out *[]Issue) {
 	}
 	var se *openapi3.SchemaError
 	if errors.As(err, &se) {
-		ptr := prefix
-		if p := se.JSONPointer(); len(p) > 0 {
-			ptr += "/" + strings.Join(p, "/")
-		}
-		if (se.SchemaField == "anyOf" || se.SchemaField == "oneOf") && explainXOf(se, ptr, out) {
-			return
-		}
 		reason := se.Reason
 		if reason == "" {
 			reason = se.Error()
@@ -359,10 +346,18 @@ func collect(err error, prefix string, out *[]Issue) {
 		if se.SchemaField != "" && !strings.Contains(reason, se.SchemaField) {
 			reason = fmt.Sprintf("%s (schema keyword %q)", reason, se.SchemaField)
 		}
-		*out = append(*out, Issue{Pointer: ptr, Reason: reason})
+		*out = append(*out, Issue{Pointer: pointerOf(se, prefix), Reason: reason})
 		return
 	}
 	*out = append(*out, Issue{Pointer: prefix, Reason: err.Error()})
+}
+
+// pointerOf is the JSON pointer of a schema error's value, below prefix.
+func pointerOf(se *openapi3.SchemaError, prefix string) string {
+	if p := se.JSONPointer(); len(p) > 0 {
+		return prefix + "/" + strings.Join(p, "/")
+	}
+	return prefix
 }
 
 func dedupe(in []Issue) []Issue {
