@@ -6,7 +6,7 @@
 //	op:<operation exercised>                 cancel, confirm, capture, update, increment_authorization, retrieve, ...
 //	check:<clause of the contract>           the column of the results matrix
 //	id:<stable id>                            the check's id in results.json and compat: explicit, so that it survives a
-//	                                         change of wording (lower case letters, digits and - _ . /)
+//	                                         change of wording (lower case letters, digits and - _ .)
 //
 // Ginkgo treats "family:value" labels as label sets, so a run can be narrowed with
 // --label-filter='status: containsAny {requires_capture}' or --label-filter='check: containsAny {refund}'.
@@ -38,6 +38,10 @@ var Statuses = []string{
 	"canceled",
 	"any",
 }
+
+// Cancelable are the statuses from which Stripe always allows a cancel (from processing only "in rare cases"),
+// in lifecycle order: the one list of them for the suite, the drivers and cleanup.
+var Cancelable = []string{"requires_payment_method", "requires_confirmation", "requires_action", "requires_capture"}
 
 // Ops are the operations a spec exercises.
 var Ops = []string{
@@ -96,7 +100,8 @@ func Check(s string) string  { return must(FamilyCheck, s) }
 // ID builds the id label of a check; it panics on a malformed id.
 func ID(s string) string { return must(FamilyID, s) }
 
-// validID: lower-case ASCII letters and digits, then also - _ . / (no spaces, no label-filter syntax).
+// validID: lower-case ASCII letters and digits, then also - _ . (no spaces, no label-filter syntax: Ginkgo refuses
+// labels with any of &|!,()/).
 func validID(s string) bool {
 	if s == "" || len(s) > 120 {
 		return false
@@ -104,7 +109,7 @@ func validID(s string) bool {
 	for i, r := range s {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-		case i > 0 && (r == '-' || r == '_' || r == '.' || r == '/'):
+		case i > 0 && (r == '-' || r == '_' || r == '.'):
 		default:
 			return false
 		}
@@ -128,7 +133,7 @@ func Validate(label string) error {
 	}
 	if family == FamilyID {
 		if !validID(value) {
-			return fmt.Errorf("label %q: an id is lower-case letters and digits, then also - _ . / (at most 120)", label)
+			return fmt.Errorf("label %q: an id is lower-case letters and digits, then also - _ . (at most 120)", label)
 		}
 		return nil
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 func TestValidate(t *testing.T) {
-	for _, ok := range []string{"status:requires_capture", "status:any", "op:cancel", "check:post-cancel", "check:reach", "id:cancel/from-requires_capture", "id:x"} {
+	for _, ok := range []string{"status:requires_capture", "status:any", "op:cancel", "check:post-cancel", "check:reach", "id:cancel.from-requires_capture", "id:x"} {
 		if err := Validate(ok); err != nil {
 			t.Errorf("%s: %v", ok, err)
 		}
@@ -21,6 +21,7 @@ func TestValidate(t *testing.T) {
 		"id:Cancel":        "an id is",
 		"id:-x":            "an id is",
 		"id:a b":           "an id is",
+		"id:a/b":           "an id is",
 	} {
 		err := Validate(bad)
 		if err == nil || !strings.Contains(err.Error(), why) {
@@ -39,7 +40,7 @@ func TestConstructorsPanicOnUnknownValues(t *testing.T) {
 }
 
 func TestCheckSpecLabels(t *testing.T) {
-	if err := CheckSpec([]string{"status:canceled", "op:cancel", "check:rejection", "id:rejection/canceled"}); err != nil {
+	if err := CheckSpec([]string{"status:canceled", "op:cancel", "check:rejection", "id:rejection.canceled"}); err != nil {
 		t.Error(err)
 	}
 	for _, bad := range [][]string{
