@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
+	"github.com/pi-conformance/suite/docs"
 	"github.com/pi-conformance/suite/harness/config"
 	"github.com/pi-conformance/suite/harness/framework"
 	"github.com/pi-conformance/suite/harness/labels"
@@ -56,15 +58,21 @@ func checkLabels(t *testing.T) {
 	previewing = true
 	preview := PreviewSpecs(suiteName)
 	previewing = false
-	if problems := treeProblems(preview.SpecReports); len(problems) > 0 {
+	evidence, err := docs.LoadEvidence()
+	if err != nil {
+		t.Fatalf("suite bug: %v", err)
+	}
+	if problems := treeProblems(preview.SpecReports, evidence); len(problems) > 0 {
 		t.Fatalf("suite bug: specs outside the label vocabulary or not unique:\n%s", strings.Join(problems, "\n"))
 	}
 }
 
-// treeProblems lists specs with bad labels, and specs sharing a full name or an id.
-func treeProblems(specs types.SpecReports) []string {
+// treeProblems lists specs with bad labels, specs sharing a full name or an id, ids without an entry in the
+// evidence table (docs/evidence.yaml), and entries that match no spec.
+func treeProblems(specs types.SpecReports, evidence docs.Table) []string {
 	var problems []string
 	names, ids := map[string]string{}, map[string]string{}
+	used := map[string]bool{}
 	for _, sr := range specs {
 		if sr.LeafNodeType != types.NodeTypeIt {
 			continue
@@ -82,8 +90,19 @@ func treeProblems(specs types.SpecReports) []string {
 				problems = append(problems, fmt.Sprintf("id %q (%s) is also the id of the spec at %s", id, where, prev))
 			}
 			ids[id] = where
+			if _, key, ok := evidence.For(id); ok {
+				used[key] = true
+			} else {
+				problems = append(problems, fmt.Sprintf("id %q (%s) has no entry in docs/evidence.yaml", id, where))
+			}
 		}
 	}
+	for key := range evidence {
+		if !used[key] && len(specs) > 0 {
+			problems = append(problems, fmt.Sprintf("docs/evidence.yaml: entry %q matches no spec", key))
+		}
+	}
+	sort.Strings(problems)
 	return problems
 }
 
@@ -123,6 +142,9 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	fmt.Fprintf(GinkgoWriter, "conformance run %s against %s (%s)\n", s.RunID, f.TargetHost(), cfg.String())
 	if GinkgoParallelProcess() == 1 {
 		if w := profileMismatch(cfg.Embedded(), f.TargetHost(), cfg.Profile); w != "" {
+			fmt.Fprintln(os.Stderr, "conformance: warning: "+w)
+		}
+		if w := versionMismatch(cfg.StripeVersion, f.Schema.Version); w != "" {
 			fmt.Fprintln(os.Stderr, "conformance: warning: "+w)
 		}
 	}
@@ -197,6 +219,15 @@ func reasonEntries() []TableEntry {
 		out = append(out, Entry(nil, At("reason.requested_by_customer.from-"+st, st, "cancel", "reason"), st, "requested_by_customer"))
 	}
 	return out
+}
+
+// versionMismatch warns when the Stripe-Version the suite sends is not the pinned document's: the target answers in
+// the configured version's shapes, but every response is validated against the pinned document only.
+func versionMismatch(configured, pinned string) string {
+	if configured == "" || configured == pinned {
+		return ""
+	}
+	return fmt.Sprintf("Stripe-Version %q is sent, but responses are validated against the pinned document only (version %q): schema verdicts may reflect the difference between the versions", configured, pinned)
 }
 
 // profileMismatch warns when the profile plainly does not describe the target: the profile decides which checks
