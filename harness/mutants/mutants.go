@@ -90,7 +90,7 @@ func (m Mutant) Handler() http.Handler {
 
 // All returns every mutant: defects, then benign disturbances, then faults.
 func All() []Mutant {
-	return slices.Concat(Defects(), Disturbances(), Faults())
+	return slices.Concat(Defects(), fidelityDefects(), Disturbances(), fidelityDisturbances(), Faults())
 }
 
 // Validate checks the registry: unique names, known check labels, and an expectation for every defect.
