@@ -151,7 +151,7 @@ func lockedLoser(code string, window time.Duration) Step {
 			}
 			mu.Unlock()
 			return c.Error(&reference.Error{Type: "invalid_request_error", Code: code,
-				Message: "This object cannot be accessed right now because another API request or Stripe process is currently accessing it.",
+				Message:    "This object cannot be accessed right now because another API request or Stripe process is currently accessing it.",
 				HTTPStatus: http.StatusTooManyRequests})
 		}
 		inflight[c.ID]++
