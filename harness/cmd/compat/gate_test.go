@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pi-conformance/suite/harness/report"
 )
@@ -183,6 +184,23 @@ func TestGateIndexDrop(t *testing.T) {
 		t.Errorf("-accept cancel-rc: exit %d\n%s", code, out)
 	}
 	wantIn(t, "output", out, "✔ **known-failure**: `cancel-rc` cancels from requires_capture — passed → disabled; excused: accepted with -accept")
+}
+
+func TestExpiryIsTheLastValidDay(t *testing.T) {
+	list, err := readExpectations(writeExpect(t, "expectations:\n"+entry("x", "2026-03-31")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &list[0]
+	for now, want := range map[string]bool{"2026-03-31T23:59:59Z": false, "2026-04-01T00:00:00Z": true, "2026-03-01T12:00:00Z": false} {
+		at, _ := time.Parse(time.RFC3339, now)
+		if got := e.expired(at); got != want {
+			t.Errorf("expires 2026-03-31, at %s: expired = %v, want %v", now, got, want)
+		}
+	}
+	if (&Expectation{ID: "y", Source: acceptSource}).expired(time.Now()) {
+		t.Error("an -accept expectation expired")
+	}
 }
 
 func writeExpect(t *testing.T, body string) string {

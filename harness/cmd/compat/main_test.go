@@ -127,6 +127,8 @@ func TestGateOnRealReports(t *testing.T) {
 		"❌ **regression**: `"+report.CheckID("V | races")+"` V \\| races — passed → errored",
 		"❌ **regression**: `"+report.CheckID("T gone later")+"` T gone later — passed → missing",
 		"### Run 3 (C): 1 problem(s)",
+		"| X cancels from requires_capture | `"+report.CheckID("X cancels from requires_capture")+"` | `requires_capture` | `cancel` | ✅ passed | ❌ failed | ✅ passed | 🔻 **gate** (run 2) |",
+		"| Y refuses from succeeded | `"+report.CheckID("Y refuses from succeeded")+"` | `succeeded` | `rejection` | ❌ failed | ✅ passed | ✅ passed | ≠ |",
 		"❌ **regression**: `"+report.CheckID("Z echoes the reason")+"` Z echoes the reason — passed → failed",
 	)
 	if code, out, errOut := runCompat("-gate", a, a); code != exitOK || errOut != "" || !strings.Contains(out, "## Gate: ✅ PASSED") {

@@ -258,17 +258,37 @@ func writeChecks(b *md, cmp *Comparison, onlyDiff bool) {
 		b.p(" Run %d |", i+1)
 	}
 	b.p(" Δ |\n|---|---|---|---|%s---|\n", strings.Repeat("---|", len(cmp.Runs)))
+	failing := failingRuns(cmp.Gate)
 	for _, r := range rows {
 		b.p("| %s | %s | %s | %s |", cell(r.Text), code(r.ID), code(r.Status), code(r.Check))
 		for i, o := range r.Outcomes {
 			b.p(" %s |", cellOutcome(r, i, o))
 		}
-		if r.Differs {
+		switch {
+		case len(failing[r.ID]) > 0:
+			b.p(" 🔻 **gate** (run %s) |\n", strings.Join(failing[r.ID], ", "))
+		case r.Differs:
 			b.p(" ≠ |\n")
-		} else {
+		default:
 			b.p(" |\n")
 		}
 	}
+}
+
+// failingRuns maps a check id to the runs (1-based) in which it fails the gate.
+func failingRuns(g *Gate) map[string][]string {
+	out := map[string][]string{}
+	if g == nil {
+		return out
+	}
+	for _, rg := range g.Runs {
+		for _, f := range rg.Findings {
+			if f.Fails && f.ID != "" {
+				out[f.ID] = append(out[f.ID], fmt.Sprint(rg.Run))
+			}
+		}
+	}
+	return out
 }
 
 func cellOutcome(r Row, i int, o report.Outcome) string {
