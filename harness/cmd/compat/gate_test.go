@@ -40,6 +40,14 @@ func writeSynthetic(t *testing.T, dir, name string, m report.Meta, checks []chk)
 		f.Checks = append(f.Checks, check{Check: report.Check{ID: c.id, Text: c.text, Status: "requires_capture", Check: "cancel", Outcome: c.out}, SkipKind: c.skipKind})
 		f.Totals.Add(c.out)
 	}
+	if t := f.Totals; t.All > 0 {
+		index := float64(t.Applicable) / float64(t.All)
+		f.ConformanceIndex = &index
+		if t.Applicable > 0 {
+			score := float64(t.Passed) / float64(t.Applicable)
+			f.Score = &score
+		}
+	}
 	data, err := json.Marshal(f)
 	if err != nil {
 		t.Fatal(err)
