@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -106,8 +107,10 @@ func TestComparisonSideBySide(t *testing.T) {
 		"the runs used different suite versions (v1.0.0 / v1.0.0 / v1.1.0)",
 		"run 2 did not report 1 check(s) of run 1",
 		"## Checks (7 of 7 differ)",
-		"| `requires_capture` | **✅ ❌ ✅** |",
 	)
+	if !regexp.MustCompile("(?m)^\\| `requires_capture` \\|[^\n]* \\*\\*✅ ❌ ✅\\*\\* \\|").MatchString(out) {
+		t.Errorf("the matrix does not mark the differing cell:\n%s", out)
+	}
 	if strings.Contains(out, "| `requires_confirmation` |") || strings.Contains(out, "## Gate") {
 		t.Errorf("a matrix row without any check, or a gate verdict, is listed:\n%s", out)
 	}
