@@ -167,6 +167,20 @@ func (s *Session) ExpireCheckoutSession(ctx context.Context, id string, opts ...
 	return s.send(ctx, "POST", "/v1/checkout/sessions/"+url.PathEscape(id)+"/expire", nil, opts)
 }
 
+// ConfirmCheckoutSessionForTest asks the target's test helper
+// POST /v1/test_helpers/checkout/sessions/{session}/confirm to do what a customer's confirmation does first: create
+// the session's PaymentIntent. The reference target has it; a target without it answers 404, which only means the
+// intent cannot be obtained server-side (Stripe has no such helper). It is outside the pinned document, so its
+// answer is not validated; the intent it names is tracked.
+func (s *Session) ConfirmCheckoutSessionForTest(ctx context.Context, id string) *Resp {
+	GinkgoHelper()
+	r := s.send(ctx, "POST", "/v1/test_helpers/checkout/sessions/"+url.PathEscape(id)+"/confirm", nil, nil)
+	if pi, ok := r.Obj["payment_intent"].(string); ok && r.Status == 200 {
+		s.tracker.add("payment_intent", pi)
+	}
+	return r
+}
+
 // MustCreateIntent creates a PaymentIntent for a spec's set-up: anything but a 2xx PaymentIntent blocks the spec.
 func (s *Session) MustCreateIntent(ctx context.Context, params client.Params, opts ...Option) *Resp {
 	GinkgoHelper()

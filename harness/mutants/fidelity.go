@@ -2,6 +2,7 @@ package mutants
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,6 +109,26 @@ func fidelityDisturbances() []Mutant {
 					res.Header.Del("Request-Id")
 				}
 				return res
+			}),
+		},
+		{
+			// Before API version 2022-08-01 Stripe created a Checkout Session's PaymentIntent with the session.
+			Name: "checkout-eager-intent", Kind: Benign,
+			Description: "a Checkout Session's PaymentIntent exists as soon as the session is created",
+			Options:     func(o *reference.Options) { o.EagerCheckoutIntent = true },
+		},
+		{
+			// Real Stripe: the intent appears only when a customer confirms the session, and no server-side helper can
+			// do that, so the Checkout clause cannot be exercised: the spec must skip with that reason, not fail.
+			Name: "checkout-lazy-no-helper", Kind: Benign,
+			Description: "an open Checkout Session has payment_intent null and the target has no test helper to confirm it (as real Stripe)",
+			Changes:     map[string]string{"errors.checkout-intent": "skipped"},
+			New: Steps(func(c *Call, next func() *Result) *Result {
+				if strings.HasPrefix(c.R.URL.Path, "/v1/test_helpers/checkout/") {
+					return c.Error(&reference.Error{Type: "invalid_request_error", HTTPStatus: http.StatusNotFound,
+						Message: "Unrecognized request URL (POST: " + c.R.URL.Path + ")."})
+				}
+				return next()
 			}),
 		},
 		{
