@@ -224,7 +224,7 @@ func Compare(runs []input) *Comparison {
 				r.RegressedIn = append(r.RegressedIn, i+1)
 				cmp.Runs[i].Regressions++
 			}
-			if base != "" && o == "" {
+			if base != report.NoOutcome && o == report.NoOutcome {
 				cmp.Runs[i].Absent++
 			}
 			if o != report.Passed {
@@ -360,10 +360,10 @@ func diffRows(rows []Row) []Row {
 }
 
 func cellOutcome(o report.Outcome) string {
-	if o == "" {
+	if o == report.NoOutcome {
 		return "—"
 	}
-	return o.Emoji() + " " + string(o)
+	return o.Emoji() + " " + o.String()
 }
 
 func changeText(r Row) string {
@@ -428,16 +428,16 @@ func writeMarkdown(w io.Writer, cmp *Comparison, onlyDiff bool) error {
 	row("Run id", func(r Run) string { return code(r.RunID) })
 	row("Started", func(r Run) string { return orDash(r.Started) })
 	row("**Score**", func(r Run) string {
-		return fmt.Sprintf("**%s** (%d/%d)", report.Pct(r.Score), r.Totals.Passed, r.Totals.Applicable)
+		return fmt.Sprintf("**%s** (%d/%d)", report.Pct(r.Score), r.Totals.Count(report.Passed), r.Totals.Applicable())
 	})
 	row("**Conformance index**", func(r Run) string {
-		return fmt.Sprintf("**%s** (%d/%d)", report.Pct(r.Index), r.Totals.Applicable, r.Totals.All)
+		return fmt.Sprintf("**%s** (%d/%d)", report.Pct(r.Index), r.Totals.Applicable(), r.Totals.All())
 	})
 	for i := len(report.Ladder) - 1; i >= 0; i-- {
 		o := report.Ladder[i]
-		row(o.Emoji()+" "+string(o), func(r Run) string { return fmt.Sprint(r.Totals.Count(o)) })
+		row(o.Emoji()+" "+o.String(), func(r Run) string { return fmt.Sprint(r.Totals.Count(o)) })
 	}
-	row("Checks", func(r Run) string { return fmt.Sprint(r.Totals.All) })
+	row("Checks", func(r Run) string { return fmt.Sprint(r.Totals.All()) })
 	p("| Regressions vs run 1 | — |")
 	for _, r := range runs[1:] {
 		if r.Regressions > 0 {
@@ -480,7 +480,7 @@ func writeMarkdown(w io.Writer, cmp *Comparison, onlyDiff bool) error {
 			same := true
 			for i, o := range outs {
 				parts[i] = "·"
-				if o != "" {
+				if o != report.NoOutcome {
 					parts[i] = o.Emoji()
 				}
 				if o != outs[0] {
