@@ -160,16 +160,16 @@ func TestEndToEndWithGinkgo(t *testing.T) {
 	}
 	for _, c := range first.Checks {
 		switch c.ID {
-		case "cancel/ra":
+		case "cancel.ra":
 			if c.Reason != "reach requires_action: confirm answered 402" || c.BlockedBy == nil || c.BlockedBy.Status != "requires_action" {
 				t.Errorf("blocked check: %q %+v", c.Reason, c.BlockedBy)
 			}
-		case "errors/skip":
+		case "errors.skip":
 			if c.SkipKind != "timing" {
 				t.Errorf("skip kind %q", c.SkipKind)
 			}
 		case "schema/cancel_payment_intent/payment_intent":
-			if c.Schema == nil || c.Schema.Violating != 1 || len(c.Schema.ViolatingSpecs) != 1 || c.Schema.ViolatingSpecs[0] != "cancel/rpm" ||
+			if c.Schema == nil || c.Schema.Violating != 1 || len(c.Schema.ViolatingSpecs) != 1 || c.Schema.ViolatingSpecs[0] != "cancel.rpm" ||
 				c.Failure == nil || !strings.Contains(c.Failure.Message, "/canceled_at: expected integer") {
 				t.Errorf("schema check: %+v %+v", c.Schema, c.Failure)
 			}

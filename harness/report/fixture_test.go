@@ -151,23 +151,23 @@ func fixture(t testing.TB) (types.Report, map[string]Outcome) {
 		spec
 		want Outcome
 	}{
-		{spec{containers: []string{desc, "from a cancelable status"}, text: "cancels an intent in requires_payment_method: 200, status canceled", id: "cancel/rpm", status: "requires_payment_method", op: "cancel", check: "cancel", state: types.SpecStatePassed, line: 10, runtime: 120 * time.Millisecond,
+		{spec{containers: []string{desc, "from a cancelable status"}, text: "cancels an intent in requires_payment_method: 200, status canceled", id: "cancel.rpm", status: "requires_payment_method", op: "cancel", check: "cancel", state: types.SpecStatePassed, line: 10, runtime: 120 * time.Millisecond,
 			// The schema entry as a structured value (in-process AddReportEntry with a slice).
 			entries: []types.ReportEntry{entry(labels.EntrySchema, []labels.SchemaSeen{
 				{Operation: "create_payment_intent", Object: "payment_intent", Responses: 2},
 				{Operation: "cancel_payment_intent", Object: "payment_intent", Responses: 1},
 			})}}, Passed},
 		// Shares a prefix with the passed one above and carries every regexp metacharacter.
-		{spec{containers: []string{desc, "from a cancelable status"}, text: `cancels an intent in requires_payment_method: 200, status canceled (and a later GET shows the same) [x] {1,2} a|b .*+? ^$ \d`, id: "cancel/rpm-get", status: "requires_payment_method", op: "cancel", check: "cancel", state: types.SpecStateFailed, line: 20, runtime: 80 * time.Millisecond,
+		{spec{containers: []string{desc, "from a cancelable status"}, text: `cancels an intent in requires_payment_method: 200, status canceled (and a later GET shows the same) [x] {1,2} a|b .*+? ^$ \d`, id: "cancel.rpm-get", status: "requires_payment_method", op: "cancel", check: "cancel", state: types.SpecStateFailed, line: 20, runtime: 80 * time.Millisecond,
 			msg:     "Expected status 200 but got 400 with key " + plantedKey + " and token " + plantedSecret + "\nline 2\nline 3",
 			entries: []types.ReportEntry{exchangesEntry(t, secretExchange, getExchange)}}, Failed},
 		// A passed spec whose text contains the failed one's text: anchoring keeps it out of the rerun.
-		{spec{containers: []string{desc, "cancellation_reason"}, text: "refuses cancellation_reason=bogus", id: "reason/bogus", status: "requires_payment_method", op: "cancel", check: "reason", state: types.SpecStateFailed, line: 30,
+		{spec{containers: []string{desc, "cancellation_reason"}, text: "refuses cancellation_reason=bogus", id: "reason.bogus", status: "requires_payment_method", op: "cancel", check: "reason", state: types.SpecStateFailed, line: 30,
 			msg: "Expected error.param to be cancellation_reason", entries: []types.ReportEntry{exchangesEntry(t, getExchange)}}, Failed},
 		{spec{containers: []string{desc, "cancellation_reason"}, text: "refuses cancellation_reason=bogus (not a reason at all)", status: "requires_payment_method", op: "cancel", check: "reason", state: types.SpecStatePassed, line: 31}, Passed},
 		{spec{containers: []string{desc, "cancellation_reason"}, text: "x refuses cancellation_reason=bogus", status: "requires_payment_method", op: "cancel", check: "reason", state: types.SpecStatePassed, line: 32}, Passed},
 		// Errored in the four ways.
-		{spec{containers: []string{desc}, text: "releases the authorization (errored by prefix)", id: "refund/release", status: "requires_capture", op: "retrieve_charge", check: "refund", state: types.SpecStateFailed, line: 40,
+		{spec{containers: []string{desc}, text: "releases the authorization (errored by prefix)", id: "refund.release", status: "requires_capture", op: "retrieve_charge", check: "refund", state: types.SpecStateFailed, line: 40,
 			msg:     labels.PrefixErrored + "the target could not be reached or did not answer: connection refused",
 			entries: []types.ReportEntry{entry(labels.EntryOutcome, "errored"), exchangesEntry(t, unreachable)}}, Errored},
 		{spec{containers: []string{desc}, text: "lists the refunds (errored by entry only)", status: "requires_capture", op: "list_refunds", check: "refund", state: types.SpecStateFailed, line: 41,
@@ -185,21 +185,21 @@ func fixture(t testing.TB) (types.Report, map[string]Outcome) {
 		{spec{containers: []string{desc}, text: "replays the first 200 (disabled by entry only)", status: "requires_payment_method", op: "cancel", check: "idempotency", state: types.SpecStateSkipped, line: 81,
 			msg: "some other skip text", entries: []types.ReportEntry{entry(labels.EntryDisabled, "idempotency")}}, Disabled},
 		// Passes its own check, but received a response that violated the schema: the synthetic check fails.
-		{spec{containers: []string{desc}, text: "refuses the same Idempotency-Key with different parameters", id: "idempotency/mismatch", status: "requires_payment_method", op: "cancel", check: "idempotency", state: types.SpecStatePassed, line: 82,
+		{spec{containers: []string{desc}, text: "refuses the same Idempotency-Key with different parameters", id: "idempotency.mismatch", status: "requires_payment_method", op: "cancel", check: "idempotency", state: types.SpecStatePassed, line: 82,
 			entries: []types.ReportEntry{schemaEntry(t,
 				labels.SchemaSeen{Operation: "cancel_payment_intent", Object: "payment_intent", Responses: 2, Violating: 1, Violations: fixtureViolation},
 				labels.SchemaSeen{Operation: "create_payment_intent", Object: "payment_intent", Responses: 1},
 			)}}, Passed},
 		// The reach column: requires_capture was reached, requires_action was not, and two checks of that row are blocked.
-		{spec{containers: []string{desc, "status drivers"}, text: "reach requires_capture", id: "reach/requires_capture", status: "requires_capture", op: "confirm", check: "reach", state: types.SpecStatePassed, line: 110}, Passed},
-		{spec{containers: []string{desc, "status drivers"}, text: "reach requires_action", id: "reach/requires_action", status: "requires_action", op: "confirm", check: "reach", state: types.SpecStateFailed, line: 111,
+		{spec{containers: []string{desc, "status drivers"}, text: "reach requires_capture", id: "reach.requires_capture", status: "requires_capture", op: "confirm", check: "reach", state: types.SpecStatePassed, line: 110}, Passed},
+		{spec{containers: []string{desc, "status drivers"}, text: "reach requires_action", id: "reach.requires_action", status: "requires_action", op: "confirm", check: "reach", state: types.SpecStateFailed, line: 111,
 			msg: "confirm with pm_card_authenticationRequired answered 402 card_declined"}, Failed},
-		{spec{containers: []string{desc}, text: "cancels an intent in requires_action", id: "cancel/ra", status: "requires_action", op: "cancel", check: "cancel", state: types.SpecStateSkipped, line: 112,
+		{spec{containers: []string{desc}, text: "cancels an intent in requires_action", id: "cancel.ra", status: "requires_action", op: "cancel", check: "cancel", state: types.SpecStateSkipped, line: 112,
 			msg:     labels.PrefixBlocked + "requires_action could not be reached",
 			entries: []types.ReportEntry{blockedEntry(t, labels.Blocked{Status: "requires_action", Step: "reach requires_action", Reason: "confirm answered 402 card_declined, key " + plantedKey})}}, Blocked},
-		{spec{containers: []string{desc}, text: "echoes a reason from requires_action (blocked by prefix only)", id: "reason/ra", status: "requires_action", op: "cancel", check: "reason", state: types.SpecStateSkipped, line: 113,
+		{spec{containers: []string{desc}, text: "echoes a reason from requires_action (blocked by prefix only)", id: "reason.ra", status: "requires_action", op: "cancel", check: "reason", state: types.SpecStateSkipped, line: 113,
 			msg: labels.PrefixBlocked + "the set-up cancel was refused"}, Blocked},
-		{spec{containers: []string{desc}, text: "cancel racing capture (requests did not overlap)", id: "races/capture", status: "requires_capture", op: "capture", check: "races", state: types.SpecStateSkipped, line: 114,
+		{spec{containers: []string{desc}, text: "cancel racing capture (requests did not overlap)", id: "races.capture", status: "requires_capture", op: "capture", check: "races", state: types.SpecStateSkipped, line: 114,
 			msg: "the racing requests were not in flight at the same time", entries: []types.ReportEntry{entry(labels.EntrySkipKind, "timing")}}, Skipped},
 		{spec{containers: []string{desc}, text: "a metadata-only update after cancel (skipped by Skip)", status: "canceled", op: "update", check: "post-cancel", state: types.SpecStateSkipped, line: 90, msg: "not applicable to this target " + plantedKey}, Skipped},
 		{spec{containers: []string{desc}, text: "a capture after cancel (pending)", status: "canceled", op: "capture", check: "post-cancel", state: types.SpecStatePending, line: 91}, Skipped},

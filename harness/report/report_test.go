@@ -206,7 +206,7 @@ func TestEveryCheckIsReportedWithItsOutcome(t *testing.T) {
 		}
 	}
 	// Full text is container texts and leaf text joined by " ".
-	c := byID["cancel/rpm"] // from the id:* label
+	c := byID["cancel.rpm"] // from the id:* label
 	if c.Text != "Cancel a PaymentIntent from a cancelable status cancels an intent in requires_payment_method: 200, status canceled" {
 		t.Errorf("text = %q", c.Text)
 	}
@@ -742,11 +742,11 @@ func TestMarkdown(t *testing.T) {
 		"## Blocked (2)",
 		"| `requires_action` | `cancel` | Cancel a PaymentIntent cancels an intent in requires_action | reach requires_action: confirm answered 402 card_declined, key sk_test_\\[REDACTED\\] |",
 		"## Schema conformance by operation (2)",
-		"| ❌ failed | `cancel_payment_intent` | `payment_intent` | 3 | 1 | idempotency/mismatch |",
+		"| ❌ failed | `cancel_payment_intent` | `payment_intent` | 3 | 1 | idempotency.mismatch |",
 		"| ✅ passed | `create_payment_intent` | `payment_intent` | 3 | 0 |  |",
 		"/canceled_at: expected integer, got string\n",
 		"| ⏭ skipped (timing) | `requires_capture` | `races` |",
-		"| ✅ passed | `requires_payment_method` | `cancel` | `cancel` | `cancel/rpm` |",
+		"| ✅ passed | `requires_payment_method` | `cancel` | `cancel` | `cancel.rpm` |",
 		"#### Exchange 1: `POST /v1/payment_intents/pi_123/cancel?key=sk_test_[REDACTED]` → 400 Bad Request (2 attempts, 12 ms)",
 		"-H \"Authorization: Bearer $CONFORMANCE_API_KEY\"",
 		"Transport error: `dial tcp 127.0.0.1:9: connect: connection refused`",

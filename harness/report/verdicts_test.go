@@ -36,12 +36,12 @@ func byID(res *Results) map[string]Check {
 
 func TestCheckIDFromLabel(t *testing.T) {
 	r := types.Report{SuiteDescription: "S", SuiteSucceeded: true, SpecReports: types.SpecReports{
-		it("cancels", "cancel/rpm", "requires_payment_method", "cancel", types.SpecStatePassed, ""),
+		it("cancels", "cancel.rpm", "requires_payment_method", "cancel", types.SpecStatePassed, ""),
 		it("cancels, reworded", "", "requires_payment_method", "cancel", types.SpecStatePassed, ""),
 	}}
 	res := Build(RunMeta{}, r, Options{})
 	ids := byID(res)
-	if c, ok := ids["cancel/rpm"]; !ok || c.Text != "S cancels" && c.Text != "cancels" {
+	if c, ok := ids["cancel.rpm"]; !ok || c.Text != "S cancels" && c.Text != "cancels" {
 		t.Errorf("the id:* label is not the check's id: %v", ids)
 	}
 	if _, ok := ids[CheckID("cancels, reworded")]; !ok {
@@ -49,7 +49,7 @@ func TestCheckIDFromLabel(t *testing.T) {
 	}
 	// The id survives a change of wording.
 	r.SpecReports[0].LeafNodeText = "cancels an intent"
-	if _, ok := byID(Build(RunMeta{}, r, Options{}))["cancel/rpm"]; !ok {
+	if _, ok := byID(Build(RunMeta{}, r, Options{}))["cancel.rpm"]; !ok {
 		t.Error("rewording changed the id")
 	}
 }
@@ -57,26 +57,26 @@ func TestCheckIDFromLabel(t *testing.T) {
 func TestBlockedChecks(t *testing.T) {
 	blocked := labels.Blocked{Status: "requires_action", Step: "reach requires_action", Reason: "confirm answered 402 card_declined"}
 	r := types.Report{SuiteDescription: "S", SuiteSucceeded: true, SpecReports: types.SpecReports{
-		it("reach requires_action", "reach/ra", "requires_action", "reach", types.SpecStateFailed, "402"),
+		it("reach requires_action", "reach.ra", "requires_action", "reach", types.SpecStateFailed, "402"),
 		// The entry as a structured value (in-process) and as a JSON string.
-		it("cancels from requires_action", "cancel/ra", "requires_action", "cancel", types.SpecStateSkipped, labels.PrefixBlocked+"requires_action could not be reached", entry(labels.EntryBlocked, blocked)),
-		it("echoes a reason from requires_action", "reason/ra", "requires_action", "reason", types.SpecStateSkipped, labels.PrefixBlocked+"x", blockedEntry(t, blocked)),
-		it("refuses capture after a cancel from requires_capture", "post/rc", "requires_capture", "post-cancel", types.SpecStateSkipped, labels.PrefixBlocked+"the cancel was refused",
+		it("cancels from requires_action", "cancel.ra", "requires_action", "cancel", types.SpecStateSkipped, labels.PrefixBlocked+"requires_action could not be reached", entry(labels.EntryBlocked, blocked)),
+		it("echoes a reason from requires_action", "reason.ra", "requires_action", "reason", types.SpecStateSkipped, labels.PrefixBlocked+"x", blockedEntry(t, blocked)),
+		it("refuses capture after a cancel from requires_capture", "post.rc", "requires_capture", "post-cancel", types.SpecStateSkipped, labels.PrefixBlocked+"the cancel was refused",
 			blockedEntry(t, labels.Blocked{Step: "cancel from requires_capture", Reason: "400 payment_intent_unexpected_state"})),
-		it("refuses update after cancel", "post/x", "requires_capture", "post-cancel", types.SpecStateSkipped, labels.PrefixBlocked+"no entry here"),
-		it("cancels from requires_capture", "cancel/rc", "requires_capture", "cancel", types.SpecStatePassed, ""),
+		it("refuses update after cancel", "post.x", "requires_capture", "post-cancel", types.SpecStateSkipped, labels.PrefixBlocked+"no entry here"),
+		it("cancels from requires_capture", "cancel.rc", "requires_capture", "cancel", types.SpecStatePassed, ""),
 	}}
 	res := Build(RunMeta{}, r, Options{})
 	ids := byID(res)
-	c := ids["cancel/ra"]
+	c := ids["cancel.ra"]
 	if c.Outcome != Blocked || c.Reason != "reach requires_action: confirm answered 402 card_declined" ||
 		c.BlockedBy == nil || *c.BlockedBy != (Blocker{Status: "requires_action", Step: "reach requires_action"}) || c.Failure != nil {
 		t.Errorf("blocked by entry: %s %q %+v", c.Outcome, c.Reason, c.BlockedBy)
 	}
-	if ids["reason/ra"].Reason != c.Reason {
-		t.Errorf("the JSON-string entry reads differently: %q", ids["reason/ra"].Reason)
+	if ids["reason.ra"].Reason != c.Reason {
+		t.Errorf("the JSON-string entry reads differently: %q", ids["reason.ra"].Reason)
 	}
-	if c := ids["post/x"]; c.Outcome != Blocked || c.Reason != "no entry here" || c.BlockedBy != nil {
+	if c := ids["post.x"]; c.Outcome != Blocked || c.Reason != "no entry here" || c.BlockedBy != nil {
 		t.Errorf("blocked by prefix: %s %q %+v", c.Outcome, c.Reason, c.BlockedBy)
 	}
 	// Not applicable: the index drops; the score does not move.
@@ -117,18 +117,18 @@ func TestBlockedChecks(t *testing.T) {
 func schemaReport(t *testing.T) types.Report {
 	violation := "/canceled_at: expected integer, got string\n\nPOST /v1/payment_intents/pi_1/cancel\n200 OK"
 	return types.Report{SuiteDescription: "S", SuiteSucceeded: true, SpecReports: types.SpecReports{
-		it("cancels", "cancel/a", "requires_payment_method", "cancel", types.SpecStatePassed, "",
+		it("cancels", "cancel.a", "requires_payment_method", "cancel", types.SpecStatePassed, "",
 			entry(labels.EntrySchema, []labels.SchemaSeen{
 				{Operation: "create_payment_intent", Object: "payment_intent", Responses: 2},
 				{Operation: "cancel_payment_intent", Object: "payment_intent", Responses: 1},
 			})),
-		it("echoes the reason", "reason/b", "requires_payment_method", "reason", types.SpecStatePassed, "",
+		it("echoes the reason", "reason.b", "requires_payment_method", "reason", types.SpecStatePassed, "",
 			schemaEntry(t,
 				labels.SchemaSeen{Operation: "create_payment_intent", Object: "payment_intent", Responses: 1},
 				labels.SchemaSeen{Operation: "cancel_payment_intent", Object: "payment_intent", Responses: 2, Violating: 1, Violations: violation},
 				labels.SchemaSeen{Operation: "cancel_payment_intent", Object: "error", Responses: 1},
 			)),
-		it("is not counted", "other/c", "any", "errors", types.SpecStatePassed, ""),
+		it("is not counted", "other.c", "any", "errors", types.SpecStatePassed, ""),
 	}}
 }
 
@@ -140,13 +140,13 @@ func TestSchemaChecksFromEntries(t *testing.T) {
 		t.Fatalf("%d checks, %d synthetic", len(res.Checks), len(res.SchemaChecks()))
 	}
 	bad := ids["schema/cancel_payment_intent/payment_intent"]
-	wantTally := SchemaTally{Operation: "cancel_payment_intent", Object: "payment_intent", Responses: 3, Violating: 1, Specs: 2, ViolatingSpecs: []string{"reason/b"}}
+	wantTally := SchemaTally{Operation: "cancel_payment_intent", Object: "payment_intent", Responses: 3, Violating: 1, Specs: 2, ViolatingSpecs: []string{"reason.b"}}
 	if !bad.Synthetic || bad.Outcome != Failed || bad.Status != "any" || bad.Check != "schema" || bad.Op != "cancel_payment_intent" ||
 		bad.Schema == nil || !reflect.DeepEqual(*bad.Schema, wantTally) {
 		t.Errorf("violated pair: %+v %+v", bad, bad.Schema)
 	}
 	if bad.Failure == nil || !strings.Contains(bad.Failure.Message, "/canceled_at: expected integer, got string\n\nPOST /v1/payment_intents/pi_1/cancel") ||
-		!strings.Contains(bad.Failure.Message, "1 of 3 payment_intent responses to cancel_payment_intent") || !strings.Contains(bad.Failure.Message, "in reason/b (") {
+		!strings.Contains(bad.Failure.Message, "1 of 3 payment_intent responses to cancel_payment_intent") || !strings.Contains(bad.Failure.Message, "in reason.b (") {
 		t.Errorf("failure: %+v", bad.Failure)
 	}
 	for id, want := range map[string]SchemaTally{
@@ -197,11 +197,11 @@ func TestSchemaChecksFromEntries(t *testing.T) {
 
 func TestUnreadableSchemaEntryErrors(t *testing.T) {
 	r := types.Report{SuiteDescription: "S", SuiteSucceeded: true, SpecReports: types.SpecReports{
-		it("cancels", "cancel/a", "requires_payment_method", "cancel", types.SpecStatePassed, "", entry(labels.EntrySchema, "not json")),
+		it("cancels", "cancel.a", "requires_payment_method", "cancel", types.SpecStatePassed, "", entry(labels.EntrySchema, "not json")),
 	}}
 	res := Build(RunMeta{}, r, Options{})
 	c := byID(res)[UnreadableSchemaID]
-	if c.Outcome != Errored || c.Failure == nil || !strings.Contains(c.Failure.Message, "cancel/a: ") {
+	if c.Outcome != Errored || c.Failure == nil || !strings.Contains(c.Failure.Message, "cancel.a: ") {
 		t.Fatalf("unreadable entry: %+v", c)
 	}
 	if got := res.GateFailures(); len(got) != 1 || res.Suite.Succeeded || res.Rerun.Count != 1 {
@@ -223,9 +223,9 @@ func TestGateFailuresOfAPassingRun(t *testing.T) {
 	}
 	// A skipped or disabled check fails nothing.
 	r.SuiteSucceeded = true
-	r.SpecReports = append(r.SpecReports, it("skips", "s/1", "any", "errors", types.SpecStateSkipped, "timing", entry(labels.EntrySkipKind, "timing")),
-		it("disabled", "s/2", "any", "errors", types.SpecStateSkipped, labels.PrefixDisabled+"x"))
-	if res := Build(RunMeta{}, r, Options{}); !res.Suite.Succeeded || byID(res)["s/1"].SkipKind != "timing" {
+	r.SpecReports = append(r.SpecReports, it("skips", "s.1", "any", "errors", types.SpecStateSkipped, "timing", entry(labels.EntrySkipKind, "timing")),
+		it("disabled", "s.2", "any", "errors", types.SpecStateSkipped, labels.PrefixDisabled+"x"))
+	if res := Build(RunMeta{}, r, Options{}); !res.Suite.Succeeded || byID(res)["s.1"].SkipKind != "timing" {
 		t.Errorf("skips fail the run: %q", res.GateFailures())
 	}
 }

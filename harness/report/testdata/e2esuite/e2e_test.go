@@ -64,7 +64,7 @@ func exchange(status int, body string) client.Exchange {
 }
 
 var _ = Describe("Cancel (e2e) [PaymentIntent]", func() {
-	It("cancels from requires_payment_method", L("requires_payment_method", "cancel", "cancel", "cancel/rpm"), func() {
+	It("cancels from requires_payment_method", L("requires_payment_method", "cancel", "cancel", "cancel.rpm"), func() {
 		cancel := labels.SchemaSeen{Operation: "cancel_payment_intent", Object: "payment_intent", Responses: 1}
 		if !fixed {
 			cancel.Violating, cancel.Violations = 1, "/canceled_at: expected integer, got string (key "+plantedKey+")"
@@ -72,14 +72,14 @@ var _ = Describe("Cancel (e2e) [PaymentIntent]", func() {
 		seen(labels.SchemaSeen{Operation: "create_payment_intent", Object: "payment_intent", Responses: 1}, cancel)
 	})
 
-	It("cancels from requires_action", L("requires_action", "cancel", "cancel", "cancel/ra"), func() {
+	It("cancels from requires_action", L("requires_action", "cancel", "cancel", "cancel.ra"), func() {
 		if !fixed {
 			AddReportEntry(labels.EntryBlocked, labels.Blocked{Status: "requires_action", Step: "reach requires_action", Reason: "confirm answered 402"}, ReportEntryVisibilityNever)
 			Skip(labels.PrefixBlocked + "requires_action could not be reached")
 		}
 	})
 
-	It("cancels from requires_payment_method (and a later GET agrees) .* [x] a|b", L("requires_payment_method", "cancel", "cancel", "cancel/rpm-get"), func() {
+	It("cancels from requires_payment_method (and a later GET agrees) .* [x] a|b", L("requires_payment_method", "cancel", "cancel", "cancel.rpm-get"), func() {
 		body := `{"error":{"message":"No such key: ` + plantedKey + `"}}`
 		attach(exchange(400, body))
 		if !fixed {
@@ -87,39 +87,39 @@ var _ = Describe("Cancel (e2e) [PaymentIntent]", func() {
 		}
 	})
 
-	It("a", L("requires_capture", "cancel", "refund", "refund/a"), func() {
+	It("a", L("requires_capture", "cancel", "refund", "refund.a"), func() {
 		if !fixed {
 			AddReportEntry(labels.EntryOutcome, "errored", ReportEntryVisibilityNever)
 			Fail(labels.PrefixErrored + "the target could not be reached or did not answer: connection refused")
 		}
 	})
-	It("a|b", L("requires_capture", "cancel", "refund", "refund/a-or-b"), func() {
+	It("a|b", L("requires_capture", "cancel", "refund", "refund.a-or-b"), func() {
 		seen(labels.SchemaSeen{Operation: "create_payment_intent", Object: "payment_intent", Responses: 2})
 	})
 
-	It("refuses from succeeded (panics)", L("succeeded", "cancel", "rejection", "rejection/succeeded"), func() {
+	It("refuses from succeeded (panics)", L("succeeded", "cancel", "rejection", "rejection.succeeded"), func() {
 		if !fixed {
 			panic("boom " + plantedKey)
 		}
 	})
 
-	It("refuses from canceled (times out)", L("canceled", "cancel", "rejection", "rejection/canceled"), SpecTimeout(200*time.Millisecond), func(ctx SpecContext) {
+	It("refuses from canceled (times out)", L("canceled", "cancel", "rejection", "rejection.canceled"), SpecTimeout(200*time.Millisecond), func(ctx SpecContext) {
 		if !fixed {
 			<-ctx.Done()
 		}
 	})
 
-	It("cancels a processing intent", L("processing", "cancel", "cancel", "cancel/processing"), func() {
+	It("cancels a processing intent", L("processing", "cancel", "cancel", "cancel.processing"), func() {
 		AddReportEntry(labels.EntryDisabled, "processing", ReportEntryVisibilityNever)
 		Skip(fmt.Sprintf("%sprofile %q does not support %q", labels.PrefixDisabled, "stripe-mock", "processing"))
 	})
 
-	It("skips by itself", L("any", "cancel", "errors", "errors/skip"), func() {
+	It("skips by itself", L("any", "cancel", "errors", "errors.skip"), func() {
 		AddReportEntry(labels.EntrySkipKind, "timing", ReportEntryVisibilityNever)
 		Skip("the requests did not overlap")
 	})
 
-	PIt("is pending", L("any", "cancel", "schema", "schema/pending"), func() {})
+	PIt("is pending", L("any", "cancel", "schema", "schema.pending"), func() {})
 
 	DescribeTable("answers bad input",
 		func(code int) {
@@ -127,8 +127,8 @@ var _ = Describe("Cancel (e2e) [PaymentIntent]", func() {
 				Expect(code).To(Equal(400))
 			}
 		},
-		Entry("with 400 (param=x)", L("any", "cancel", "errors", "errors/400"), 400),
-		Entry("with 404 (param=x)", L("any", "cancel", "errors", "errors/404"), 404),
+		Entry("with 400 (param=x)", L("any", "cancel", "errors", "errors.400"), 400),
+		Entry("with 404 (param=x)", L("any", "cancel", "errors", "errors.404"), 404),
 	)
 })
 
