@@ -126,6 +126,7 @@ func schemaReport(t *testing.T) types.Report {
 			schemaEntry(t,
 				labels.SchemaSeen{Operation: "create_payment_intent", Object: "payment_intent", Responses: 1},
 				labels.SchemaSeen{Operation: "cancel_payment_intent", Object: "payment_intent", Responses: 2, Violating: 1, Violations: violation},
+				labels.SchemaSeen{Operation: "create_payment_intent", Object: "payment_intent", Responses: 1}, // the same pair again: still one spec
 				labels.SchemaSeen{Operation: "cancel_payment_intent", Object: "error", Responses: 1},
 			)),
 		it("is not counted", "other.c", "any", "errors", types.SpecStatePassed, ""),
@@ -150,7 +151,7 @@ func TestSchemaChecksFromEntries(t *testing.T) {
 		t.Errorf("failure: %+v", bad.Failure)
 	}
 	for id, want := range map[string]SchemaTally{
-		"schema/create_payment_intent/payment_intent": {Operation: "create_payment_intent", Object: "payment_intent", Responses: 3, Specs: 2},
+		"schema/create_payment_intent/payment_intent": {Operation: "create_payment_intent", Object: "payment_intent", Responses: 4, Specs: 2},
 		"schema/cancel_payment_intent/error":          {Operation: "cancel_payment_intent", Object: "error", Responses: 1, Specs: 1},
 	} {
 		c := ids[id]
