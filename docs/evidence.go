@@ -55,13 +55,14 @@ func parseEvidence(data []byte) (Table, error) {
 	return doc.Entries, nil
 }
 
-// For returns the evidence of a check id: the entry whose key is the id or its longest prefix ending at a dot.
+// For returns the evidence of a check id: the entry whose key is the id or its longest prefix ending at a dot (or a
+// slash: the synthetic schema checks are schema/<operation>/<object>).
 func (t Table) For(id string) (Evidence, string, bool) {
 	for key := id; key != ""; {
 		if e, ok := t[key]; ok {
 			return e, key, true
 		}
-		i := strings.LastIndexByte(key, '.')
+		i := strings.LastIndexAny(key, "./")
 		if i < 0 {
 			break
 		}

@@ -371,10 +371,10 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 <h2>All checks ({{len .R.Checks}})</h2>
 <details open="open"><summary>{{.All}} checks, by status and clause</summary>
 <table class="checks">
-<thead><tr><th>Outcome</th><th>Status</th><th>Check</th><th>Op</th><th>Id</th><th>Spec</th><th>Time</th></tr></thead>
+<thead><tr><th>Outcome</th><th>Status</th><th>Check</th><th>Op</th><th>Id</th><th>Spec</th><th>Evidence</th><th>Time</th></tr></thead>
 <tbody>
 {{- range .R.Checks}}
-<tr id="{{.ID}}"><td><span class="badge o-{{.Outcome}}">{{.Outcome}}</span>{{if .SkipKind}} <small class="note">{{.SkipKind}}</small>{{end}}</td><td><code>{{.Status}}</code></td><td><code>{{.Check}}</code></td><td><code>{{.Op}}</code></td><td><code>{{.ID}}</code></td><td>{{.Text}}{{if .Reason}}<br /><small class="note">{{.Reason}}</small>{{end}}</td><td class="t">{{if .Synthetic}}—{{else}}{{printf "%.2fs" .DurationSeconds}}{{end}}</td></tr>
+<tr id="{{.ID}}"><td><span class="badge o-{{.Outcome}}">{{.Outcome}}</span>{{if .SkipKind}} <small class="note">{{.SkipKind}}</small>{{end}}</td><td><code>{{.Status}}</code></td><td><code>{{.Check}}</code></td><td><code>{{.Op}}</code></td><td><code>{{.ID}}</code></td><td>{{.Text}}{{if .Reason}}<br /><small class="note">{{.Reason}}</small>{{end}}</td><td>{{with .Evidence}}<span title="{{.Source}}">{{.Level}}{{if .Year}} ({{.Year}}){{end}}</span>{{end}}</td><td class="t">{{if .Synthetic}}—{{else}}{{printf "%.2fs" .DurationSeconds}}{{end}}</td></tr>
 {{- end}}
 </tbody>
 </table>

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/pi-conformance/suite/docs"
 	"net/http"
 	"strconv"
 	"strings"
@@ -93,6 +94,16 @@ func (res *Results) MetaRows() [][2]string {
 	}
 	if m.DurationSeconds > 0 {
 		rows = append(rows, [2]string{"Duration", (time.Duration(m.DurationSeconds * float64(time.Second))).Round(time.Millisecond).String()})
+	}
+	if m.VersionNote != "" {
+		rows = append(rows, [2]string{"Versions", m.VersionNote})
+	}
+	if len(res.Evidence) > 0 {
+		var parts []string
+		for _, e := range res.Evidence {
+			parts = append(parts, fmt.Sprintf("%s %d (%d passed)", e.Level, e.Checks, e.Passed))
+		}
+		rows = append(rows, [2]string{"Evidence of the checks", strings.Join(parts, ", ")})
 	}
 	return rows
 }
@@ -186,6 +197,18 @@ func (res *Results) Markdown() []byte {
 		w("\n")
 	} else if res.Suite.Succeeded {
 		w("**The run passes:** no check failed, errored or was blocked, and every response conformed to the schema.\n\n")
+	}
+
+	if len(res.Evidence) > 0 {
+		w("**How sure the verdicts are** (docs/evidence.yaml): ")
+		var parts []string
+		for _, e := range res.Evidence {
+			parts = append(parts, fmt.Sprintf("%s %d checks (%d passed)", e.Level, e.Checks, e.Passed))
+		}
+		w("%s. Documented: Stripe's docs or OpenAPI document; recorded: a public recorded response of real Stripe; unconfirmed: no such evidence, every outcome Stripe might give is accepted.\n\n", strings.Join(parts, " · "))
+	}
+	if res.Meta.VersionNote != "" {
+		w("> **⚠ %s.**\n\n", mdText(res.Meta.VersionNote))
 	}
 
 	if p := res.suiteWarnings(); len(p) > 0 {
@@ -342,9 +365,9 @@ func (res *Results) Markdown() []byte {
 	}
 
 	// Every check.
-	w("## All checks (%d)\n\n| Outcome | Status | Check | Op | Id | Spec | Time |\n|---|---|---|---|---|---|---:|\n", len(res.Checks))
+	w("## All checks (%d)\n\n| Outcome | Status | Check | Op | Id | Spec | Evidence | Time |\n|---|---|---|---|---|---|---|---:|\n", len(res.Checks))
 	for _, c := range res.Checks {
-		w("| %s %s | `%s` | `%s` | `%s` | %s | %s | %s |\n", c.Outcome.Emoji(), OutcomeText(c), c.Status, c.Check, c.Op, mdCode(c.ID), mdCell(c.Text), fmtSeconds(c.DurationSeconds))
+		w("| %s %s | `%s` | `%s` | `%s` | %s | %s | %s | %s |\n", c.Outcome.Emoji(), OutcomeText(c), c.Status, c.Check, c.Op, mdCode(c.ID), mdCell(c.Text), evidenceText(c.Evidence), fmtSeconds(c.DurationSeconds))
 	}
 	w("\n")
 	w("_Generated %s; machine-readable results in results.json._\n", res.GeneratedAt)
@@ -510,3 +533,14 @@ func MarkdownCode(s string) string { return mdCode(s) }
 
 // FormatTime renders a time as report.md does (RFC 3339, UTC; "" for the zero time).
 func FormatTime(t time.Time) string { return fmtTime(t) }
+
+// evidenceText is a check's evidence in a table cell: its level, and the year of a recording.
+func evidenceText(e *docs.Evidence) string {
+	switch {
+	case e == nil:
+		return ""
+	case e.Year > 0:
+		return fmt.Sprintf("%s (%d)", e.Level, e.Year)
+	}
+	return e.Level
+}

@@ -707,7 +707,7 @@ func TestResultsJSONSchema(t *testing.T) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if got := strings.Join(keys, ","); got != "checks,conformance_index,generated_at,matrix,meta,rerun,schema_version,score,suite,totals" {
+	if got := strings.Join(keys, ","); got != "checks,conformance_index,evidence,generated_at,matrix,meta,rerun,schema_version,score,suite,totals" {
 		t.Errorf("top-level keys: %s", got)
 	}
 	meta := doc["meta"].(map[string]any)

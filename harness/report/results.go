@@ -34,6 +34,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/pi-conformance/suite/docs"
 	"github.com/pi-conformance/suite/harness/client"
 	"github.com/pi-conformance/suite/harness/labels"
 	"github.com/pi-conformance/suite/harness/redact"
@@ -71,6 +72,16 @@ type Results struct {
 	Matrix           Matrix   `json:"matrix"`
 	Checks           []Check  `json:"checks"`
 	Rerun            Rerun    `json:"rerun"`
+	// Evidence counts the checks, and the passed checks, per level of evidence (docs/evidence.yaml): how much of the
+	// score rests on Stripe's documentation, on recorded responses, and on UNCONFIRMED clauses.
+	Evidence []EvidenceCount `json:"evidence,omitempty"`
+}
+
+// EvidenceCount is the number of checks, and of passed checks, with one level of evidence.
+type EvidenceCount struct {
+	Level  string `json:"level"`
+	Checks int    `json:"checks"`
+	Passed int    `json:"passed"`
 }
 
 // Meta is the run's metadata.
@@ -85,6 +96,9 @@ type Meta struct {
 	Started         time.Time `json:"started"`
 	Finished        time.Time `json:"finished"`
 	DurationSeconds float64   `json:"duration_seconds"`
+	// VersionNote is set when the Stripe-Version sent is not the pinned document's: responses are validated
+	// against the pinned document only.
+	VersionNote string `json:"version_note,omitempty"`
 }
 
 // Suite describes the Ginkgo suite run itself.
@@ -249,6 +263,8 @@ type Check struct {
 	BlockedBy *Blocker `json:"blocked_by,omitempty"`
 	// Schema tallies a synthetic check's responses.
 	Schema *SchemaTally `json:"schema,omitempty"`
+	// Evidence says how sure the check's verdict is (docs/evidence.yaml): documented, recorded, or unconfirmed.
+	Evidence *docs.Evidence `json:"evidence,omitempty"`
 	// Failure is set for failed and errored checks.
 	Failure *Failure `json:"failure,omitempty"`
 
@@ -484,6 +500,10 @@ func Build(meta RunMeta, r types.Report, opts Options) *Results {
 	if !meta.Started.IsZero() && !meta.Finished.IsZero() {
 		res.Meta.DurationSeconds = meta.Finished.Sub(meta.Started).Seconds()
 	}
+	if meta.StripeVersion != "" && meta.SpecVersion != "" && meta.StripeVersion != meta.SpecVersion {
+		res.Meta.VersionNote = red(fmt.Sprintf("Stripe-Version %s was sent, but every response was validated against the pinned document (version %s) only",
+			meta.StripeVersion, meta.SpecVersion))
+	}
 
 	for _, sr := range r.SpecReports {
 		if !IsCheck(sr) {
@@ -502,6 +522,7 @@ func Build(meta RunMeta, r types.Report, opts Options) *Results {
 	sortChecks(res.Checks)
 	res.Checks = append(res.Checks, schemaChecks(res.Checks, red)...)
 	sortChecks(res.Checks)
+	res.Evidence = attachEvidence(res.Checks)
 	for _, c := range res.Checks {
 		res.Totals.Add(c.Outcome)
 	}

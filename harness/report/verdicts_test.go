@@ -230,3 +230,28 @@ func TestGateFailuresOfAPassingRun(t *testing.T) {
 		t.Errorf("skips fail the run: %q", res.GateFailures())
 	}
 }
+
+func TestEvidenceAndVersionNote(t *testing.T) {
+	cs := []Check{
+		{ID: "cancel.from-requires_capture", Outcome: Passed},
+		{ID: "refund.refund-reason", Outcome: Passed},
+		{ID: "refund.charge-released", Outcome: Failed},
+		{ID: "schema/create_payment_intent/payment_intent", Outcome: Passed, Synthetic: true},
+		{ID: "not-in-the-table", Outcome: Passed},
+	}
+	counts := attachEvidence(cs)
+	want := []EvidenceCount{{"documented", 2, 2}, {"recorded", 1, 0}, {"unconfirmed", 1, 1}}
+	if !reflect.DeepEqual(counts, want) {
+		t.Errorf("evidence counts = %+v, want %+v", counts, want)
+	}
+	if cs[1].Evidence == nil || cs[1].Evidence.Level != "unconfirmed" || cs[2].Evidence.Year == 0 || cs[4].Evidence != nil {
+		t.Errorf("evidence per check: %+v %+v %+v", cs[1].Evidence, cs[2].Evidence, cs[4].Evidence)
+	}
+	res := Build(RunMeta{StripeVersion: "2024-06-20", SpecVersion: "2026-08-26.dahlia"}, types.Report{}, Options{})
+	if !strings.Contains(res.Meta.VersionNote, "pinned document (version 2026-08-26.dahlia) only") || !strings.Contains(string(res.Markdown()), "2024-06-20 was sent") {
+		t.Errorf("version note: %q", res.Meta.VersionNote)
+	}
+	if res := Build(RunMeta{StripeVersion: "v", SpecVersion: "v"}, types.Report{}, Options{}); res.Meta.VersionNote != "" {
+		t.Errorf("same version noted: %q", res.Meta.VersionNote)
+	}
+}

@@ -50,4 +50,3 @@ func load(arg string) (input, error) {
 	}
 	return input{path: path, res: res}, nil
 }
-
