@@ -63,10 +63,11 @@ type Config struct {
 	APIKey         string        // sent as Bearer; refused by New if it contains "_live_"
 	StripeVersion  string        // sent as Stripe-Version header when non-empty
 	RequestTimeout time.Duration // per attempt, including reading the body; default 15s; the ctx deadline also applies
-	MaxRetries     int           // retries after the first attempt on 429, 503 and connection errors; default 2 (set -1 for none)
+	MaxRetries     int           // retries after the first attempt on 429, 503 and connection errors; default 2 (set -1 for none); a 429 gets up to MaxRateLimitRetries
 	RetryBackoff   time.Duration // base backoff, default 200ms, exponential with jitter, capped at 5s; honours Retry-After (seconds or HTTP date) up to 10s
 	RateLimit      float64       // max requests (attempts) per second from this client and its copies (token bucket); 0 = unlimited
-	RateBurst      int           // token bucket size; default 1 (requests are evenly spaced)
+	RateBurst      int           // token bucket size; default DefaultRateBurst
+	Throttle       Throttle      // if set, the rate limit to obey instead of RateLimit/RateBurst (e.g. a RemoteBucket shared by processes)
 	UserAgent      string        // default DefaultUserAgent
 	HTTPClient     *http.Client  // optional; default has keep-alives, MaxIdleConnsPerHost 64, and does not follow redirects
 	APIKeyEnv      string        // environment variable named in Exchange.Curl for the key; default CONFORMANCE_API_KEY
@@ -78,7 +79,7 @@ type Client struct {
 	cfg        Config
 	maxRetries int
 	hc         *http.Client
-	limiter    *limiter
+	throttle   Throttle // nil: unlimited
 	stats      *counters
 	recorder   *Recorder
 	secrets    []string
@@ -157,7 +158,7 @@ func New(cfg Config) (*Client, error) {
 		maxRetries = 0
 	}
 	if cfg.RateBurst == 0 {
-		cfg.RateBurst = 1
+		cfg.RateBurst = DefaultRateBurst
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
@@ -175,7 +176,7 @@ func New(cfg Config) (*Client, error) {
 		cfg:        cfg,
 		maxRetries: maxRetries,
 		hc:         cfg.HTTPClient,
-		limiter:    newLimiter(cfg.RateLimit, cfg.RateBurst),
+		throttle:   throttleOf(cfg),
 		stats:      &counters{},
 		secrets:    secrets,
 	}, nil
@@ -195,6 +196,18 @@ func defaultHTTPClient() *http.Client {
 
 // Config returns the effective configuration (defaults applied), with APIKey intact. For internal use: do not print it.
 func (c *Client) Config() Config { return c.cfg }
+
+// throttleOf is cfg.Throttle, else the in-process bucket for RateLimit, else nil (a nil *Bucket must not become a
+// non-nil Throttle).
+func throttleOf(cfg Config) Throttle {
+	if cfg.Throttle != nil {
+		return cfg.Throttle
+	}
+	if b := NewBucket(cfg.RateLimit, cfg.RateBurst); b != nil {
+		return b
+	}
+	return nil
+}
 
 // WithRecorder returns a shallow copy of c that also records every exchange into r (nil: no recording). The copy
 // shares the connection pool, rate limiter and Stats with c.
@@ -244,7 +257,7 @@ type Request struct {
 	BasicAuth        bool        // send the key as HTTP Basic username (empty password) instead of Bearer
 	Header           http.Header // extra headers, applied last: they replace the client's; a key with no values removes that header
 	RawBody          []byte      // if non-nil, sent verbatim instead of Params (with Header's Content-Type, or none)
-	NoThrottle       bool        // the first attempt bypasses the client's rate limit (requests that must race); retries do not
+	Race             *Race       // requests that must overlap: their first attempts take their tokens together and leave at once (NewRace)
 }
 
 // Response is an HTTP response of any status.
@@ -314,9 +327,11 @@ func (c *Client) Post(ctx context.Context, path string, params Params) (*Respons
 }
 
 // Do sends req, retrying 429, 503 and connection errors when that is safe: GET always, POST only with an
-// Idempotency-Key (the same one on every attempt). It returns a *Response for any HTTP status and a
-// *TransportError otherwise. If ctx ends while waiting to retry, the last response is returned (or, when the last
-// attempt had no response, a TransportError).
+// Idempotency-Key (the same one on every attempt). A response with Stripe-Should-Retry: false is never retried, one
+// with Stripe-Should-Retry: true is; a 429 (rate_limit, lock_timeout) is retried up to MaxRateLimitRetries times
+// rather than MaxRetries. It returns a *Response for any HTTP status and a *TransportError otherwise. If ctx ends
+// while waiting to retry, the last response is returned (or, when the last attempt had no response, a
+// TransportError).
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -369,8 +384,12 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	for attempt := 1; ; attempt++ {
 		var throttled time.Duration
 		var werr error
-		if !(attempt == 1 && req.NoThrottle) {
-			throttled, werr = c.limiter.wait(ctx)
+		joined := false
+		if attempt == 1 && req.Race != nil {
+			throttled, joined, werr = req.Race.join(ctx, c.throttle)
+		}
+		if !joined {
+			throttled, werr = throttle(ctx, c.throttle, 1)
 		}
 		c.stats.throttle.Add(int64(throttled))
 		waited += throttled
@@ -391,11 +410,12 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		var delay time.Duration
 		if aerr == nil {
 			last, lastErr = &res, nil
-			if !retryableStatus(res.status) || !canRetry || attempt > c.maxRetries {
+			retry, limited := shouldRetry(res.status, res.header)
+			if !retry || !canRetry || (attempt > c.maxRetries && !(limited && attempt <= MaxRateLimitRetries)) {
 				break
 			}
 			delay = retryDelay(attempt, c.cfg.RetryBackoff, res.header)
-			ex.RetryLog = append(ex.RetryLog, fmt.Sprintf("attempt %d: %s; retrying in %s", attempt, statusLine(res.status), delay.Round(time.Millisecond)))
+			ex.RetryLog = append(ex.RetryLog, fmt.Sprintf("attempt %d: %s%s; retrying in %s", attempt, statusLine(res.status), errorCodeNote(res.status, res.body), delay.Round(time.Millisecond)))
 		} else {
 			last, lastErr = nil, aerr
 			if !canRetry || attempt > c.maxRetries || !isConnectionError(ctx, aerr) {
@@ -553,8 +573,36 @@ func isSafeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
-func retryableStatus(s int) bool {
-	return s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable
+// shouldRetry says whether a response may be retried (when the request is safe to repeat), and whether it is a 429,
+// whose retries are not counted against MaxRetries. Stripe-Should-Retry decides when present, as in Stripe's
+// libraries; otherwise 429 and 503 are retried. Unlike stripe-go, which retries a 429 only for lock_timeout, every
+// 429 is retried: the suite paces itself with its rate limit, and a spec must not fail because the account's limit
+// was reached once.
+func shouldRetry(status int, h http.Header) (retry, limited bool) {
+	limited = status == http.StatusTooManyRequests
+	switch strings.TrimSpace(h.Get("Stripe-Should-Retry")) {
+	case "false":
+		return false, false
+	case "true":
+		return true, limited
+	}
+	return limited || status == http.StatusServiceUnavailable, limited
+}
+
+// errorCodeNote names a 429's error.code (rate_limit, lock_timeout) for the retry log, or is "".
+func errorCodeNote(status int, body []byte) string {
+	if status != http.StatusTooManyRequests {
+		return ""
+	}
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &e) != nil || e.Error.Code == "" {
+		return ""
+	}
+	return " (" + truncate(e.Error.Code, 40) + ")"
 }
 
 // retryDelay is the wait before retry number `attempt` (1-based): Retry-After when the response has one (capped at

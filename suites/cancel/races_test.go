@@ -13,9 +13,10 @@ import (
 	. "github.com/pi-conformance/suite/harness/matchers"
 )
 
-// concurrently runs fns at the same time and returns their responses in order. The requests must be sent with
-// framework.Racing(), so the client's rate limit does not space them out. If no two of them were in flight at the
-// same time, the race was not exercised and the spec is skipped with that reason rather than passed.
+// concurrently runs fns at the same time and returns their responses in order. The requests must be sent with one
+// framework.Racing(len(fns)), so that they take their rate-limit tokens together and leave at once. If no two of them
+// were in flight at the same time, the race was not exercised and the spec is skipped with that reason rather than
+// passed.
 func concurrently(fns ...func() *framework.Resp) []*framework.Resp {
 	out := make([]*framework.Resp, len(fns))
 	var wg sync.WaitGroup
@@ -76,10 +77,11 @@ var _ = Describe("Under concurrency, the target", func() {
 		L("requires_payment_method", "cancel", "races"), timeout(), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
 			const n = 5
+			racing := framework.Racing(n)
 			fns := make([]func() *framework.Resp, n)
 			for i := range fns {
 				fns[i] = func() *framework.Resp {
-					return s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil, framework.Racing())
+					return s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil, racing)
 				}
 			}
 			rs := concurrently(fns...)
@@ -100,12 +102,13 @@ var _ = Describe("Under concurrency, the target", func() {
 	It("lets exactly one of a cancel and a capture racing on a requires_capture intent win, and the final state matches the winner",
 		L("requires_capture", "capture", "races"), timeout(), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_capture", nil)
+			racing := framework.Racing(2)
 			rs := concurrently(
 				func() *framework.Resp {
-					return s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil, framework.Racing())
+					return s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil, racing)
 				},
 				func() *framework.Resp {
-					return s.Post(ctx, "/v1/payment_intents/"+in.ID+"/capture", nil, framework.Racing())
+					return s.Post(ctx, "/v1/payment_intents/"+in.ID+"/capture", nil, racing)
 				},
 			)
 			cancelR, captureR := rs[0], rs[1]
