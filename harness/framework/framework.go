@@ -40,12 +40,12 @@ func NewRunID() string {
 	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b)
 }
 
-// Option changes how New builds the framework.
-type Option func(*client.Config) error
+// ClientOption changes the client New builds (its own type: Option adjusts one request).
+type ClientOption func(*client.Config) error
 
 // SharedBudget makes the client take its rate-limit tokens from the run's shared bucket at url (Budget.URL, passed
 // from process 1); "" keeps the in-process limit of cfg.RateLimit (a serial run, or no limit).
-func SharedBudget(url string) Option {
+func SharedBudget(url string) ClientOption {
 	return func(cc *client.Config) error {
 		if url == "" {
 			return nil
@@ -61,7 +61,7 @@ func SharedBudget(url string) Option {
 
 // New builds the framework for a target URL (already resolved: the embedded reference's URL when
 // cfg.TargetURL is empty).
-func New(cfg config.Config, targetURL, runID string, opts ...Option) (*Framework, error) {
+func New(cfg config.Config, targetURL, runID string, opts ...ClientOption) (*Framework, error) {
 	v, err := schema.Default()
 	if err != nil {
 		return nil, err
