@@ -328,10 +328,10 @@ func (c *Client) Post(ctx context.Context, path string, params Params) (*Respons
 
 // Do sends req, retrying 429, 503 and connection errors when that is safe: GET always, POST only with an
 // Idempotency-Key (the same one on every attempt). A response with Stripe-Should-Retry: false is never retried, one
-// with Stripe-Should-Retry: true is; a 429 (rate_limit, lock_timeout) is retried up to MaxRateLimitRetries times
-// rather than MaxRetries. It returns a *Response for any HTTP status and a *TransportError otherwise. If ctx ends
-// while waiting to retry, the last response is returned (or, when the last attempt had no response, a
-// TransportError).
+// with Stripe-Should-Retry: true is; a 429 rate_limit is retried up to MaxRateLimitRetries times rather than
+// MaxRetries (a 429 lock_timeout gets MaxRetries). It returns a *Response for any HTTP status and a
+// *TransportError otherwise. If ctx ends while waiting to retry, the last response is returned (or, when the last
+// attempt had no response, a TransportError).
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -410,12 +410,16 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		var delay time.Duration
 		if aerr == nil {
 			last, lastErr = &res, nil
-			retry, limited := shouldRetry(res.status, res.header)
+			retry, limited := shouldRetry(res.status, res.header, res.body)
 			if !retry || !canRetry || (attempt > c.maxRetries && !(limited && attempt <= MaxRateLimitRetries)) {
 				break
 			}
 			delay = retryDelay(attempt, c.cfg.RetryBackoff, res.header)
-			ex.RetryLog = append(ex.RetryLog, fmt.Sprintf("attempt %d: %s%s; retrying in %s", attempt, statusLine(res.status), errorCodeNote(res.status, res.body), delay.Round(time.Millisecond)))
+			note := ""
+			if code := errorCode(res.status, res.body); code != "" {
+				note = " (" + truncate(code, 40) + ")"
+			}
+			ex.RetryLog = append(ex.RetryLog, fmt.Sprintf("attempt %d: %s%s; retrying in %s", attempt, statusLine(res.status), note, delay.Round(time.Millisecond)))
 		} else {
 			last, lastErr = nil, aerr
 			if !canRetry || attempt > c.maxRetries || !isConnectionError(ctx, aerr) {
@@ -573,24 +577,25 @@ func isSafeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
-// shouldRetry says whether a response may be retried (when the request is safe to repeat), and whether it is a 429,
-// whose retries are not counted against MaxRetries. Stripe-Should-Retry decides when present, as in Stripe's
-// libraries; otherwise 429 and 503 are retried. Unlike stripe-go, which retries a 429 only for lock_timeout, every
-// 429 is retried: the suite paces itself with its rate limit, and a spec must not fail because the account's limit
-// was reached once.
-func shouldRetry(status int, h http.Header) (retry, limited bool) {
-	limited = status == http.StatusTooManyRequests
+// shouldRetry says whether a response may be retried (when the request is safe to repeat), and whether it is a rate
+// limit, whose retries are not counted against MaxRetries. Stripe-Should-Retry decides when present, as in Stripe's
+// libraries; otherwise 429 and 503 are retried. A 429 lock_timeout (another request holds the object) gets
+// MaxRetries, as in Stripe's libraries (stripe-go's MaxNetworkRetries); any other 429 (rate_limit) is a rate limit:
+// unlike stripe-go, which does not retry it, the suite does, up to MaxRateLimitRetries, since it paces itself and a
+// spec must not fail because the account's limit was reached.
+func shouldRetry(status int, h http.Header, body []byte) (retry, limited bool) {
+	limited = status == http.StatusTooManyRequests && errorCode(status, body) != "lock_timeout"
 	switch strings.TrimSpace(h.Get("Stripe-Should-Retry")) {
 	case "false":
 		return false, false
 	case "true":
 		return true, limited
 	}
-	return limited || status == http.StatusServiceUnavailable, limited
+	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable, limited
 }
 
-// errorCodeNote names a 429's error.code (rate_limit, lock_timeout) for the retry log, or is "".
-func errorCodeNote(status int, body []byte) string {
+// errorCode is a 429's error.code (rate_limit, lock_timeout), or "".
+func errorCode(status int, body []byte) string {
 	if status != http.StatusTooManyRequests {
 		return ""
 	}
@@ -599,10 +604,10 @@ func errorCodeNote(status int, body []byte) string {
 			Code string `json:"code"`
 		} `json:"error"`
 	}
-	if json.Unmarshal(body, &e) != nil || e.Error.Code == "" {
+	if json.Unmarshal(body, &e) != nil {
 		return ""
 	}
-	return " (" + truncate(e.Error.Code, 40) + ")"
+	return e.Error.Code
 }
 
 // retryDelay is the wait before retry number `attempt` (1-based): Retry-After when the response has one (capped at

@@ -12,7 +12,7 @@ import (
 
 // Rate limit defaults.
 const (
-	// MaxRateLimitRetries bounds the retries of a 429 (rate_limit, lock_timeout), which go on past MaxRetries: under
+	// MaxRateLimitRetries bounds the retries of a 429 rate_limit, which go on past MaxRetries: under
 	// a sustained limit a request waits its turn, as long as its context allows (sleep refuses a delay past the
 	// deadline).
 	MaxRateLimitRetries = 12

@@ -46,8 +46,8 @@ func TestNoteFinal(t *testing.T) {
 	s.noteFinal(map[string]any{"object": "payment_intent", "id": "pi_1", "status": "canceled"})
 	s.noteFinal(map[string]any{"object": "payment_intent", "id": "pi_2", "status": "requires_capture"})
 	s.noteFinal(map[string]any{"object": "charge", "id": "ch_1", "status": "succeeded"})
-	if !s.final["pi_1"] || s.final["pi_2"] || s.final["ch_1"] {
-		t.Errorf("final = %v", s.final)
+	if !s.tracker.isFinal("pi_1") || s.tracker.isFinal("pi_2") || s.tracker.isFinal("ch_1") {
+		t.Errorf("final = %v", s.tracker.final)
 	}
 }
 
@@ -81,5 +81,52 @@ func TestPreflightRefusesALiveAccount(t *testing.T) {
 		if len(got) != 1 || got[0] != "GET /v1/payment_intents" {
 			t.Errorf("Preflight sent %v, want one read", got)
 		}
+	}
+}
+
+func TestOperationName(t *testing.T) {
+	for in, want := range map[[2]string]string{
+		{"POST", "/v1/payment_intents"}:                                  "create_payment_intent",
+		{"GET", "/v1/payment_intents"}:                                   "list_payment_intents",
+		{"GET", "/v1/payment_intents/{intent}"}:                          "retrieve_payment_intent",
+		{"POST", "/v1/payment_intents/{intent}"}:                         "update_payment_intent",
+		{"POST", "/v1/payment_intents/{intent}/cancel"}:                  "cancel_payment_intent",
+		{"POST", "/v1/payment_intents/{intent}/increment_authorization"}: "increment_authorization_payment_intent",
+		{"GET", "/v1/charges/{charge}"}:                                  "retrieve_charge",
+		{"GET", "/v1/refunds"}:                                           "list_refunds",
+		{"GET", "/v1/refunds/{refund}"}:                                  "retrieve_refund",
+		{"POST", "/v1/checkout/sessions"}:                                "create_checkout_session",
+		{"POST", "/v1/checkout/sessions/{session}/expire"}:               "expire_checkout_session",
+		{"DELETE", "/v1/webhook_endpoints/{webhook_endpoint}"}:           "delete_webhook_endpoint",
+	} {
+		if got := OperationName(in[0], in[1]); got != want {
+			t.Errorf("OperationName(%s %s) = %q, want %q", in[0], in[1], got, want)
+		}
+	}
+}
+
+func TestSchemaLogKeepsTheFirstViolationPerPair(t *testing.T) {
+	var l schemaLog
+	l.observe("cancel_payment_intent", "payment_intent", "")
+	l.observe("cancel_payment_intent", "payment_intent", "first")
+	l.observe("cancel_payment_intent", "payment_intent", "second")
+	l.observe("create_payment_intent", "payment_intent", "")
+	got := l.entries()
+	if len(got) != 2 || got[0].Operation != "cancel_payment_intent" || got[0].Responses != 3 || got[0].Violating != 2 ||
+		got[0].Violations != "first" || got[1].Violating != 0 || got[1].Violations != "" {
+		t.Errorf("entries = %+v", got)
+	}
+}
+
+func TestTrackerReleasesNewestFirstAndOnlyKnownTypes(t *testing.T) {
+	var tr tracker
+	tr.add("payment_intent", "pi_1")
+	tr.add("charge", "ch_1") // no release rule: not tracked
+	tr.add("checkout.session", "cs_1")
+	tr.add("payment_intent", "pi_1") // once
+	tr.markFinal("pi_1")
+	got := tr.snapshot()
+	if len(got) != 2 || got[0].id != "pi_1" || got[1].id != "cs_1" || !tr.isFinal("pi_1") {
+		t.Errorf("tracked = %+v", got)
 	}
 }

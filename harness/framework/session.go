@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,10 +52,12 @@ type Session struct {
 	Client *client.Client
 	Rec    *client.Recorder
 
-	mu      sync.Mutex
-	intents []string
-	final   map[string]bool // intents seen in a final status: cleanup need not look at them again
-	start   client.Stats
+	tracker tracker
+	schema  schemaLog
+	// strictSchema: the spec belongs to the schema column, so a violation fails it (elsewhere it is recorded and
+	// judged by the schema checks of the report, so one defect does not fail every clause).
+	strictSchema bool
+	start        client.Stats
 	// decodeNs and checkNs add up the time Do spends decoding and checking responses (atomic: races call Do from
 	// several goroutines).
 	decodeNs, checkNs atomic.Int64
@@ -67,61 +68,21 @@ type Session struct {
 // performance figures, which read it as the same type.
 type Perf = perf.SpecPerf
 
-// NewSession starts a spec's session. Cleanup (LIFO: cancel whatever this spec left cancelable) and, on failure,
-// the attachment of the redacted exchanges to the spec's report are registered with DeferCleanup, so they run even
-// after a failed assertion.
+// NewSession starts a spec's session. Cleanup (LIFO: release whatever this spec created, by type) and the
+// attachment of the schema observations and, on failure, of the redacted exchanges to the spec's report are
+// registered with DeferCleanup, so they run even after a failed assertion.
 func (f *Framework) NewSession() *Session {
 	rec := client.NewRecorder()
 	s := &Session{F: f, Client: f.Client.WithRecorder(rec), Rec: rec, start: f.Client.Stats()}
+	s.strictSchema = labels.Value(CurrentSpecReport().Labels(), labels.FamilyCheck) == "schema"
 	DeferCleanup(s.report)
 	DeferCleanup(s.cleanup, NodeTimeout(f.Config.RequestTimeout.Duration*3))
 	return s
 }
 
-// Track records an intent this spec created so that cleanup can release it.
-func (s *Session) Track(id string) {
-	if id == "" {
-		return
-	}
-	s.mu.Lock()
-	s.intents = append(s.intents, id)
-	s.mu.Unlock()
-}
-
-// cancelable statuses: cleanup cancels intents left in these.
-var cleanupCancelable = map[string]bool{
-	"requires_payment_method": true, "requires_confirmation": true, "requires_action": true, "requires_capture": true,
-}
-
-func (s *Session) cleanup(ctx SpecContext) {
-	s.mu.Lock()
-	ids := append([]string(nil), s.intents...)
-	s.mu.Unlock()
-	// Cleanup talks to the target without the spec's recorder or assertions: a failure here must not hide the
-	// spec's own verdict, and it only ever touches objects this spec created.
-	for i := len(ids) - 1; i >= 0; i-- {
-		id := ids[i]
-		s.mu.Lock()
-		final := s.final[id]
-		s.mu.Unlock()
-		if final {
-			continue // canceled and succeeded are final: nothing to release
-		}
-		r, err := s.F.Client.Do(ctx, client.Request{Method: "GET", Path: "/v1/payment_intents/" + id})
-		if err != nil || r.Status != 200 {
-			continue
-		}
-		obj, _ := r.JSON()
-		if st, _ := obj["status"].(string); !cleanupCancelable[st] {
-			continue
-		}
-		if md, _ := obj["metadata"].(map[string]any); md == nil || md[RunMetadataKey] != s.F.RunID {
-			continue // never touch what this run did not create
-		}
-		_, _ = s.F.Client.Do(ctx, client.Request{Method: "POST", Path: "/v1/payment_intents/" + id + "/cancel",
-			Params: client.Params{"cancellation_reason": {"abandoned"}}})
-	}
-}
+// cleanup talks to the target without the spec's recorder or assertions: a failure here must not hide the spec's
+// own verdict, and it only ever touches objects this spec created.
+func (s *Session) cleanup(ctx SpecContext) { s.tracker.release(ctx, s.F.Client, s.F.RunID) }
 
 func (s *Session) report() {
 	// One suite process runs one spec at a time, so the client's counters since the session began are this spec's.
@@ -138,6 +99,11 @@ func (s *Session) report() {
 	}
 	if b, err := json.Marshal(p); err == nil {
 		AddReportEntry(labels.EntryPerf, string(b), ReportEntryVisibilityNever)
+	}
+	if seen := s.schema.entries(); len(seen) > 0 {
+		if b, err := json.Marshal(seen); err == nil {
+			AddReportEntry(labels.EntrySchema, string(b), ReportEntryVisibilityNever)
+		}
 	}
 	rep := CurrentSpecReport()
 	if !rep.Failed() {
@@ -216,14 +182,12 @@ func (s *Session) noteFinal(obj map[string]any) {
 	if id == "" || (st != "canceled" && st != "succeeded") {
 		return
 	}
-	s.mu.Lock()
-	if s.final == nil {
-		s.final = map[string]bool{}
-	}
-	s.final[id] = true
-	s.mu.Unlock()
+	s.tracker.markFinal(id)
 }
 
+// checkSchema validates one response against the pinned document and the always-sent fields, and records the
+// outcome under the response's operation and object type. In a schema spec a violation fails the spec; elsewhere it
+// does not: the reports turn the records into schema checks of their own, and the run still fails.
 func (s *Session) checkSchema(req client.Request, r *client.Response) {
 	GinkgoHelper()
 	path := req.Path
@@ -237,6 +201,8 @@ func (s *Session) checkSchema(req client.Request, r *client.Response) {
 	if errors.Is(err, schema.ErrUnknownOperation) {
 		return // an operation outside the pinned document (e.g. a test helper): nothing to validate against
 	}
+	template, _ := s.F.Schema.Operation(req.Method, path)
+	op, object := OperationName(req.Method, template), objectKind(obj, jerr)
 	var issues []string
 	if err != nil {
 		issues = append(issues, err.Error())
@@ -250,9 +216,28 @@ func (s *Session) checkSchema(req client.Request, r *client.Response) {
 		issues = append(issues, b.String())
 	}
 	if len(issues) == 0 {
+		s.schema.observe(op, object, "")
 		return
 	}
-	Fail("schema violation: " + strings.Join(issues, "\n") + matchers.ExchangeBlock(r.Exchange))
+	msg := "schema violation: " + strings.Join(issues, "\n") + matchers.ExchangeBlock(r.Exchange)
+	s.schema.observe(op, object, msg)
+	if s.strictSchema {
+		Fail(msg)
+	}
+}
+
+// objectKind is the type a body reports: its "object", "error" for an error envelope, or "non-json".
+func objectKind(obj map[string]any, jerr error) string {
+	switch {
+	case jerr != nil || obj == nil:
+		return "non-json"
+	case obj["error"] != nil && obj["object"] == nil:
+		return "error"
+	}
+	if o, ok := obj["object"].(string); ok && o != "" {
+		return o
+	}
+	return "unknown"
 }
 
 func stripQuery(p string) string {
@@ -275,7 +260,7 @@ func Errored(err error) {
 }
 
 // Post sends a form POST.
-func (s *Session) Post(ctx context.Context, path string, params client.Params, opts ...func(*client.Request)) *Resp {
+func (s *Session) Post(ctx context.Context, path string, params client.Params, opts ...Option) *Resp {
 	GinkgoHelper()
 	req := client.Request{Method: "POST", Path: path, Params: params}
 	for _, o := range opts {
@@ -285,43 +270,13 @@ func (s *Session) Post(ctx context.Context, path string, params client.Params, o
 }
 
 // Get sends a GET with params as the query string.
-func (s *Session) Get(ctx context.Context, path string, params client.Params, opts ...func(*client.Request)) *Resp {
+func (s *Session) Get(ctx context.Context, path string, params client.Params, opts ...Option) *Resp {
 	GinkgoHelper()
 	req := client.Request{Method: "GET", Path: path, Params: params}
 	for _, o := range opts {
 		o(&req)
 	}
 	return s.Do(ctx, req)
-}
-
-// WithIdempotencyKey sets the request's Idempotency-Key.
-func WithIdempotencyKey(k string) func(*client.Request) {
-	return func(r *client.Request) { r.IdempotencyKey = k }
-}
-
-// Racing returns the option for a group of n requests meant to race: their first attempts take their n tokens of
-// the rate limit in one reservation and leave together. Make one per group and give it to each of the n requests.
-func Racing(n int) func(*client.Request) {
-	race := client.NewRace(n)
-	return func(r *client.Request) { r.Race = race }
-}
-
-// WithAuth sends key instead of the configured one ("" sends no Authorization header).
-func WithAuth(key string) func(*client.Request) {
-	return func(r *client.Request) { r.Auth = &key }
-}
-
-// WithRawBody sends body verbatim with the given Content-Type ("" sends none).
-func WithRawBody(body []byte, contentType string) func(*client.Request) {
-	return func(r *client.Request) {
-		r.RawBody = body
-		if r.Header == nil {
-			r.Header = map[string][]string{}
-		}
-		if contentType != "" {
-			r.Header.Set("Content-Type", contentType)
-		}
-	}
 }
 
 // Disabled skips a spec because the active profile turns the capability off.

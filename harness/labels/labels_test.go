@@ -6,7 +6,7 @@ import (
 )
 
 func TestValidate(t *testing.T) {
-	for _, ok := range []string{"status:requires_capture", "status:any", "op:cancel", "check:post-cancel"} {
+	for _, ok := range []string{"status:requires_capture", "status:any", "op:cancel", "check:post-cancel", "check:reach", "id:cancel.from-requires_capture", "id:x"} {
 		if err := Validate(ok); err != nil {
 			t.Errorf("%s: %v", ok, err)
 		}
@@ -17,6 +17,11 @@ func TestValidate(t *testing.T) {
 		"status:cancelled": "not a known status",
 		"check:refunds":    "not a known check",
 		"op:":              "not a known op",
+		"id:":              "an id is",
+		"id:Cancel":        "an id is",
+		"id:-x":            "an id is",
+		"id:a b":           "an id is",
+		"id:a/b":           "an id is",
 	} {
 		err := Validate(bad)
 		if err == nil || !strings.Contains(err.Error(), why) {
@@ -35,10 +40,13 @@ func TestConstructorsPanicOnUnknownValues(t *testing.T) {
 }
 
 func TestCheckSpecLabels(t *testing.T) {
-	if err := CheckSpec([]string{"status:canceled", "op:cancel", "check:rejection"}); err != nil {
+	if err := CheckSpec([]string{"status:canceled", "op:cancel", "check:rejection", "id:rejection.canceled"}); err != nil {
 		t.Error(err)
 	}
 	for _, bad := range [][]string{
+		{"status:canceled", "op:cancel", "check:rejection"},
+		{"status:canceled", "op:cancel", "check:rejection", "id:a", "id:b"},
+		{"status:canceled", "op:cancel", "check:rejection", "id:Has Space"},
 		{"op:cancel", "check:rejection"},
 		{"status:canceled", "status:succeeded", "op:cancel", "check:rejection"},
 		{"status:canceled", "op:cancel", "check:rejection", "slow"},

@@ -1,15 +1,17 @@
 package matchers
 
 import (
-	"reflect"
-	"sort"
-	"sync"
-
 	"encoding/json"
 	"fmt"
-	"github.com/pi-conformance/suite/harness/redact"
+	"math"
+	"math/big"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/pi-conformance/suite/harness/redact"
 )
 
 // Lookup returns the value at a dotted path ("error.code", "latest_charge.refunds.data.0.amount") in a decoded
@@ -58,24 +60,71 @@ func AsInt(v any) (int64, bool) {
 	return 0, false
 }
 
-// JSONEqual compares a decoded JSON value with an expected Go value: numbers by value, nil with JSON null.
+// JSONEqual compares a decoded JSON value with an expected value, strictly by JSON type: a string never equals a
+// number ("2000" is not 2000), a bool only a bool, nil only JSON null; objects and arrays element by element.
+// Numbers compare by value, exactly (json.Number, float64 and Go integers alike): JSON has one number type, so
+// 1.0 and 1 are the same number, and the schema checks judge whether an integer field holds an integer.
 func JSONEqual(actual, expected any) bool {
 	if expected == nil {
 		return actual == nil
 	}
+	if en, ok := numberValue(expected); ok {
+		an, ok := numberValue(actual)
+		return ok && an.Cmp(en) == 0
+	}
 	switch e := expected.(type) {
-	case int, int64, int32:
-		ei, _ := AsInt(e)
-		ai, ok := AsInt(actual)
-		return ok && ai == ei
 	case string:
 		a, ok := actual.(string)
 		return ok && a == e
 	case bool:
 		a, ok := actual.(bool)
 		return ok && a == e
+	case map[string]any:
+		a, ok := actual.(map[string]any)
+		if !ok || len(a) != len(e) {
+			return false
+		}
+		for k, ev := range e {
+			av, in := a[k]
+			if !in || !JSONEqual(av, ev) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		a, ok := actual.([]any)
+		if !ok || len(a) != len(e) {
+			return false
+		}
+		for i := range e {
+			if !JSONEqual(a[i], e[i]) {
+				return false
+			}
+		}
+		return true
 	}
-	return fmt.Sprint(actual) == fmt.Sprint(expected)
+	return reflect.DeepEqual(actual, expected)
+}
+
+// numberValue returns a JSON number (json.Number, float64, or a Go integer) as an exact rational.
+func numberValue(v any) (*big.Rat, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		r, ok := new(big.Rat).SetString(string(n))
+		return r, ok
+	case float64:
+		if math.IsNaN(n) || math.IsInf(n, 0) {
+			return nil, false
+		}
+		return new(big.Rat).SetFloat64(n), true
+	case int:
+		return new(big.Rat).SetInt64(int64(n)), true
+	case int32:
+		return new(big.Rat).SetInt64(int64(n)), true
+	case int64:
+		return new(big.Rat).SetInt64(n), true
+	}
+	return nil, false
 }
 
 var (

@@ -4,9 +4,11 @@
 package matchers
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/onsi/gomega/gcustom"
 	"github.com/onsi/gomega/types"
@@ -112,8 +114,12 @@ func HaveStatus(code int) types.GomegaMatcher {
 	})
 }
 
-// HaveJSON succeeds when the JSON body has expected at path (dotted, e.g. "error.code"); nil expects JSON null.
+// HaveJSON succeeds when the JSON body has, at path (dotted, e.g. "error.code"), the expected value: a Gomega
+// matcher is applied to the value; anything else is compared with JSONEqual (nil expects JSON null).
 func HaveJSON(path string, expected any) types.GomegaMatcher {
+	if m, ok := expected.(types.GomegaMatcher); ok {
+		return haveJSONMatching(path, m)
+	}
 	return match(fmt.Sprintf("to answer with %s = %s", path, Show(expected)), func(r *client.Response, obj map[string]any) string {
 		if obj == nil {
 			return "the body is not a JSON object"
@@ -129,9 +135,9 @@ func HaveJSON(path string, expected any) types.GomegaMatcher {
 	})
 }
 
-// HaveJSONSatisfying succeeds when the value at path exists and pred returns "" for it (else the reason).
-func HaveJSONSatisfying(path, description string, pred func(v any) string) types.GomegaMatcher {
-	return match(fmt.Sprintf("to answer with %s %s", path, description), func(r *client.Response, obj map[string]any) string {
+// haveJSONMatching applies a Gomega matcher to the value at path; its own failure message says why it failed.
+func haveJSONMatching(path string, m types.GomegaMatcher) types.GomegaMatcher {
+	return match(fmt.Sprintf("to answer with %s matching the clause", path), func(r *client.Response, obj map[string]any) string {
 		if obj == nil {
 			return "the body is not a JSON object"
 		}
@@ -139,11 +145,40 @@ func HaveJSONSatisfying(path, description string, pred func(v any) string) types
 		if !ok {
 			return fmt.Sprintf("%s is absent", path)
 		}
-		if why := pred(v); why != "" {
-			return fmt.Sprintf("%s = %s: %s", path, Show(v), why)
+		v = gomegaValue(v)
+		okm, err := m.Match(v)
+		if err != nil {
+			return fmt.Sprintf("%s = %s: %s", path, Show(v), bounded(redacted(err.Error())))
+		}
+		if !okm {
+			return fmt.Sprintf("%s = %s:\n%s", path, Show(v), bounded(redacted(m.FailureMessage(v))))
 		}
 		return ""
 	})
+}
+
+// gomegaValue hands a JSON number to Gomega's matchers as a Go number (int64 when integral, else float64), since
+// they do not know json.Number; other values are passed as decoded.
+func gomegaValue(v any) any {
+	n, ok := v.(json.Number)
+	if !ok {
+		return v
+	}
+	if i, err := n.Int64(); err == nil {
+		return i
+	}
+	if f, err := n.Float64(); err == nil {
+		return f
+	}
+	return v
+}
+
+// bounded cuts a matcher's message (it may print the whole value) to what a failure message can carry.
+func bounded(s string) string {
+	if len(s) > BodyExcerpt {
+		return s[:BodyExcerpt] + "…"
+	}
+	return s
 }
 
 // BeStripeError succeeds for a Stripe error envelope with the given HTTP status, error.type and error.code.
@@ -246,4 +281,23 @@ func HaveSameBodyAs(first any) types.GomegaMatcher {
 		}
 		return msg
 	})
+}
+
+// BeUnixTimeWithin succeeds for an integer number of unix seconds inside [from, to] widened by skew on both sides
+// (the window's start rounds down and its end up, so a target that rounds either way fits).
+func BeUnixTimeWithin(from, to time.Time, skew time.Duration) types.GomegaMatcher {
+	lo := from.Add(-skew).Unix()
+	hi := (to.Add(skew).UnixNano() + int64(time.Second) - 1) / int64(time.Second)
+	return gcustom.MakeMatcher(func(v any) (bool, error) {
+		ts, ok := AsInt(v)
+		return ok && ts >= lo && ts <= hi, nil
+	}).WithMessage(fmt.Sprintf("to be an integer of unix seconds inside the request window [%d, %d] (±%s clock skew allowed)", lo, hi, skew))
+}
+
+// BeAJSONList succeeds for a JSON array (compose with And: And(BeAJSONList(), BeEmpty())).
+func BeAJSONList() types.GomegaMatcher {
+	return gcustom.MakeMatcher(func(v any) (bool, error) {
+		_, ok := v.([]any)
+		return ok, nil
+	}).WithMessage("to be a JSON list")
 }

@@ -1,10 +1,13 @@
 package matchers_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/types"
 
 	"github.com/pi-conformance/suite/harness/client"
@@ -86,15 +89,53 @@ func TestBeClientError(t *testing.T) {
 	check(t, BeClientError("invalid_request_error"), resp(500, e), false, "answered HTTP 500")
 }
 
-func TestHaveJSONSatisfying(t *testing.T) {
-	positive := func(v any) string {
-		if n, ok := AsInt(v); ok && n > 0 {
-			return ""
+func TestHaveJSONWithAMatcher(t *testing.T) {
+	check(t, HaveJSON("canceled_at", BeNumerically(">", 0)), resp(200, canceled), true)
+	check(t, HaveJSON("cancellation_reason", BeNumerically(">", 0)), resp(200, canceled), false, "cancellation_reason = ")
+	check(t, HaveJSON("absent_field", BeNil()), resp(200, canceled), false, "absent_field is absent")
+	list := `{"object":"list","data":[]}`
+	notList := `{"object":"list","data":{}}`
+	check(t, HaveJSON("data", And(BeAJSONList(), BeEmpty())), resp(200, list), true)
+	check(t, HaveJSON("data", And(BeAJSONList(), BeEmpty())), resp(200, notList), false, "to be a JSON list")
+}
+
+func TestBeUnixTimeWithin(t *testing.T) {
+	from := time.Unix(1000, 0)
+	to := time.Unix(1010, 500_000_000)
+	m := BeUnixTimeWithin(from, to, 2*time.Second)
+	for v, want := range map[any]bool{json.Number("998"): true, json.Number("1013"): true, json.Number("997"): false,
+		json.Number("1014"): false, "1005": false, json.Number("1005.5"): false} {
+		if ok, _ := m.Match(v); ok != want {
+			t.Errorf("BeUnixTimeWithin matched %v: %v, want %v", v, ok, want)
 		}
-		return "not positive"
 	}
-	check(t, HaveJSONSatisfying("canceled_at", "positive", positive), resp(200, canceled), true)
-	check(t, HaveJSONSatisfying("cancellation_reason", "positive", positive), resp(200, canceled), false, "not positive")
+}
+
+func TestJSONEqualIsStrictAboutTypes(t *testing.T) {
+	for _, c := range []struct {
+		actual, expected any
+		want             bool
+	}{
+		{json.Number("2000"), 2000, true},
+		{json.Number("2000"), json.Number("2000"), true},
+		{json.Number("2000.0"), json.Number("2000"), true}, // one JSON number, two spellings: decided equal
+		{json.Number("1e3"), 1000, true},
+		{"2000", 2000, false},
+		{json.Number("2000"), "2000", false},
+		{"2000", json.Number("2000"), false},
+		{json.Number("2001"), 2000, false},
+		{true, "true", false},
+		{nil, nil, true},
+		{nil, "", false},
+		{map[string]any{"a": json.Number("1")}, map[string]any{"a": json.Number("1")}, true},
+		{map[string]any{"a": "1"}, map[string]any{"a": json.Number("1")}, false},
+		{map[string]any{"a": json.Number("1"), "b": nil}, map[string]any{"a": json.Number("1")}, false},
+		{[]any{json.Number("1")}, []any{"1"}, false},
+	} {
+		if got := JSONEqual(c.actual, c.expected); got != c.want {
+			t.Errorf("JSONEqual(%#v, %#v) = %v, want %v", c.actual, c.expected, got, c.want)
+		}
+	}
 }
 
 func TestHaveHeader(t *testing.T) {

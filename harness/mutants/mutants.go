@@ -69,6 +69,10 @@ type Mutant struct {
 	// and the proposed spec change. The self-test reports it as undetected instead of failing, and fails once the
 	// suite detects it (then delete the KnownGap).
 	KnownGap string
+	// Changes lists, for a Benign disturbance, the checks (by id) whose outcome it may change from the baseline run
+	// against the plain reference, and to what (e.g. a Checkout Session without a PaymentIntent turns its check into
+	// "skipped"). Any other change is a false alarm.
+	Changes map[string]string
 	// Options adjusts the options the reference is built with.
 	Options func(o *reference.Options)
 	// New returns the handler serving the mutant around a fresh reference; nil serves the reference as it is.
@@ -90,7 +94,7 @@ func (m Mutant) Handler() http.Handler {
 
 // All returns every mutant: defects, then benign disturbances, then faults.
 func All() []Mutant {
-	return slices.Concat(Defects(), Disturbances(), Faults())
+	return slices.Concat(Defects(), fidelityDefects(), Disturbances(), fidelityDisturbances(), Faults())
 }
 
 // Validate checks the registry: unique names, known check labels, and an expectation for every defect.
@@ -108,6 +112,8 @@ func Validate(ms []Mutant) error {
 			return fmt.Errorf("mutant %q has no kind", m.Name)
 		case m.Kind == Defect && len(m.Checks) == 0 && !m.Aborts:
 			return fmt.Errorf("defect %q names no check label it breaks", m.Name)
+		case m.Kind != Benign && len(m.Changes) > 0:
+			return fmt.Errorf("mutant %q: only benign disturbances declare Changes", m.Name)
 		case m.Kind != Defect && (len(m.Checks) > 0 || m.Aborts || m.KnownGap != ""):
 			return fmt.Errorf("mutant %q: only defects have Checks, Aborts or KnownGap", m.Name)
 		case m.Kind != Fault && m.Errored:

@@ -453,7 +453,7 @@ const sessionForm = "mode=payment&success_url=https://example.com/ok&line_items[
 	"&line_items[0][price_data][product_data][name]=Widget&line_items[0][price_data][unit_amount]=1500&line_items[0][quantity]=2"
 
 func TestCheckoutSessionCancelRefusedAndExpire(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newHarness(t, Options{EagerCheckoutIntent: true})
 	cs := h.post("/v1/checkout/sessions", sessionForm)
 	expectStatus(t, cs, 200)
 	if cs.str("status") != "open" || cs.num("amount_total") != 3000 || !strings.HasPrefix(cs.str("id"), "cs_test_") {
@@ -492,7 +492,7 @@ func TestCheckoutSessionCancelRefusedAndExpire(t *testing.T) {
 }
 
 func TestCheckoutRequiresCaptureCancelAllowed(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newHarness(t, Options{EagerCheckoutIntent: true})
 	cs := h.post("/v1/checkout/sessions", sessionForm+"&payment_intent_data[capture_method]=manual")
 	expectStatus(t, cs, 200)
 	piID := cs.str("payment_intent")
@@ -951,5 +951,35 @@ func TestPanicRecovery(t *testing.T) {
 	}
 	if len(logs) == 0 {
 		t.Errorf("Logf not called")
+	}
+}
+
+func TestCheckoutSessionCreatesItsIntentWhenConfirmed(t *testing.T) {
+	h := newHarness(t, Options{})
+	cs := h.post("/v1/checkout/sessions", sessionForm)
+	expectStatus(t, cs, 200)
+	if v := cs.get("payment_intent"); v != nil {
+		t.Fatalf("an open session has payment_intent %v, want null (lazy creation since 2022-08-01)", v)
+	}
+	confirmed := h.post("/v1/test_helpers/checkout/sessions/"+cs.str("id")+"/confirm", "")
+	expectStatus(t, confirmed, 200)
+	piID := confirmed.str("payment_intent")
+	if piID == "" || h.get("/v1/checkout/sessions/"+cs.str("id"), "").str("payment_intent") != piID {
+		t.Fatalf("confirming the session created no intent: %s", confirmed.Raw)
+	}
+	again := h.post("/v1/test_helpers/checkout/sessions/"+cs.str("id")+"/confirm", "")
+	if again.str("payment_intent") != piID {
+		t.Errorf("a second confirm created another intent: %s", again.Raw)
+	}
+	if r := h.post("/v1/payment_intents/"+piID+"/cancel", ""); r.Status != 400 {
+		t.Errorf("cancel of a Checkout Session's intent: %d, want 400", r.Status)
+	}
+	lazy := h.post("/v1/checkout/sessions", sessionForm)
+	h.post("/v1/checkout/sessions/"+lazy.str("id")+"/expire", "")
+	if r := h.post("/v1/test_helpers/checkout/sessions/"+lazy.str("id")+"/confirm", ""); r.Status != 400 {
+		t.Errorf("confirm of an expired session: %d, want 400", r.Status)
+	}
+	if r := h.get("/v1/checkout/sessions/"+lazy.str("id"), ""); r.str("status") != "expired" {
+		t.Errorf("expired session without an intent: %s", r.Raw)
 	}
 }

@@ -181,9 +181,10 @@ func (s *Server) createSession(c *call) reply {
 	if pi.Metadata == nil {
 		pi.Metadata = map[string]string{}
 	}
-	s.intents[pi.ID] = pi
-	s.intentOrder = append(s.intentOrder, pi.ID)
-	cs.PaymentIntent = pi.ID
+	cs.pending = pi
+	if s.opts.EagerCheckoutIntent {
+		s.createSessionIntent(cs)
+	}
 	s.sessions[cs.ID] = cs
 	return s.expandedReply(s.renderSession(cs), expand)
 }
@@ -269,8 +270,39 @@ func (s *Server) getSession(id string) *CheckoutSession {
 	return cs
 }
 
+// createSessionIntent stores the session's pending PaymentIntent. Caller
+// holds s.mu.
+func (s *Server) createSessionIntent(cs *CheckoutSession) {
+	pi := cs.pending
+	if pi == nil {
+		return
+	}
+	cs.pending = nil
+	pi.Created = s.unix()
+	s.intents[pi.ID] = pi
+	s.intentOrder = append(s.intentOrder, pi.ID)
+	cs.PaymentIntent = pi.ID
+}
+
+// confirmSessionHandler is the reference's test helper for what a
+// customer's confirmation of an open payment-mode session does first: the
+// session's PaymentIntent is created (in requires_payment_method; the
+// reference does not model the payment form itself). Confirming a session
+// whose intent exists already changes nothing.
+func (s *Server) confirmSessionHandler(c *call) reply {
+	return s.onSession(c, func(cs *CheckoutSession) *Error {
+		if cs.Status != "open" {
+			return &Error{Type: "invalid_request_error", HTTPStatus: http.StatusBadRequest,
+				Message: "Only Checkout Sessions with a status of `open` can be confirmed. This Checkout Session has a status of `" + cs.Status + "`."}
+		}
+		s.createSessionIntent(cs)
+		return nil
+	})
+}
+
 func (s *Server) expireLocked(cs *CheckoutSession) {
 	cs.Status = "expired"
+	cs.pending = nil
 	if pi := s.intents[cs.PaymentIntent]; pi != nil && editableStatuses[pi.Status] {
 		s.cancelLocked(pi, ExpiredSessionCancellationReason)
 	}

@@ -81,7 +81,7 @@ func checkTree(t *testing.T, n *formNode, depth int) {
 // fuzzFixture is a server holding one object in each interesting state;
 // placeholders such as {rc} in fuzzed paths and bodies name them.
 func fuzzFixture(t *testing.T) (*Server, map[string]string) {
-	h := newHarness(t, Options{})
+	h := newHarness(t, Options{EagerCheckoutIntent: true})
 	ids := map[string]string{}
 	for tag, st := range map[string]string{"{rpm}": StatusRequiresPaymentMethod, "{rcf}": StatusRequiresConfirmation,
 		"{ra}": StatusRequiresAction, "{rc}": StatusRequiresCapture, "{proc}": StatusProcessing, "{succ}": StatusSucceeded,

@@ -412,6 +412,8 @@ func exerciseEverything(t *testing.T, h *harness) {
 		"&line_items[0][price_data][currency]=usd&line_items[0][price_data][product_data][name]=T-shirt&line_items[0][price_data][unit_amount]=2000&line_items[0][quantity]=2"+
 		"&metadata[cart]=1&client_reference_id=ref1&customer_email=a@example.com&payment_intent_data[metadata][x]=y")
 	expectStatus(t, cs, 200)
+	h.get("/v1/checkout/sessions/"+cs.str("id"), "expand[]=payment_intent") // open, no intent yet (lazy creation)
+	cs = h.post("/v1/test_helpers/checkout/sessions/"+cs.str("id")+"/confirm", "")
 	csID, csPI := cs.str("id"), cs.str("payment_intent")
 	h.get("/v1/checkout/sessions/"+csID, "expand[]=line_items&expand[]=payment_intent")
 	h.post("/v1/payment_intents/"+csPI+"/cancel", "")
@@ -420,6 +422,7 @@ func exerciseEverything(t *testing.T, h *harness) {
 	h.get("/v1/payment_intents/"+csPI, "")
 	cs2 := h.post("/v1/checkout/sessions", "mode=payment&success_url=https://example.com/s&line_items[0][price_data][currency]=usd"+
 		"&line_items[0][price_data][product_data][name]=X&line_items[0][price_data][unit_amount]=1500&line_items[0][quantity]=1&payment_intent_data[capture_method]=manual")
+	cs2 = h.post("/v1/test_helpers/checkout/sessions/"+cs2.str("id")+"/confirm", "")
 	h.post("/v1/payment_intents/"+cs2.str("payment_intent")+"/confirm", "payment_method=pm_card_visa")
 	h.get("/v1/checkout/sessions/"+cs2.str("id"), "")
 	h.post("/v1/payment_intents/"+cs2.str("payment_intent")+"/cancel", "expand[]=latest_charge.refunds")

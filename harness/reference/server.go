@@ -55,6 +55,13 @@ type Options struct {
 	// MaxBodyBytes limits request bodies (default DefaultMaxBodyBytes).
 	// Larger bodies get 413 with a Stripe-shaped error.
 	MaxBodyBytes int64
+	// EagerCheckoutIntent creates a payment-mode Checkout Session's
+	// PaymentIntent together with the session, as Stripe did before API
+	// version 2022-08-01. By default the intent is created only when the
+	// session is confirmed (payment_intent is null on an open session), as
+	// the pinned version does; POST
+	// /v1/test_helpers/checkout/sessions/{session}/confirm confirms one.
+	EagerCheckoutIntent bool
 	// APIVersion is the Stripe-Version sent back when a request has none
 	// (default DefaultAPIVersion). Responses always use the shapes of the
 	// pinned spec, whatever version is requested.
@@ -156,6 +163,7 @@ func buildRoutes() []route {
 		r("GET", "/v1/checkout/sessions/*", (*Server).retrieveSession),
 		r("POST", "/v1/checkout/sessions/*/expire", (*Server).expireSession),
 		r("POST", "/v1/test_helpers/payment_intents/*/finish_processing", (*Server).finishProcessingHandler),
+		r("POST", "/v1/test_helpers/checkout/sessions/*/confirm", (*Server).confirmSessionHandler),
 	}
 }
 

@@ -326,7 +326,7 @@ func TestStripeGoErrors(t *testing.T) {
 }
 
 func TestStripeGoSEPAAndCheckout(t *testing.T) {
-	sc, srv := newStripeClient(t, Options{})
+	sc, srv := newStripeClient(t, Options{EagerCheckoutIntent: true})
 	ctx := context.Background()
 	pi, err := sc.V1PaymentIntents.Create(ctx, &stripe.PaymentIntentCreateParams{
 		Amount: stripe.Int64(1000), Currency: stripe.String("eur"), PaymentMethodTypes: stripe.StringSlice([]string{"sepa_debit"}),

@@ -255,6 +255,10 @@ type CheckoutSession struct {
 	Metadata           map[string]string
 	PaymentMethodTypes []string
 	LineItems          []LineItem
+
+	// pending is the PaymentIntent the session will create when it is
+	// confirmed (lazy creation, the default); nil once created.
+	pending *PaymentIntent
 }
 
 // LineItem is one line of a Checkout Session (from line_items[][price_data]).

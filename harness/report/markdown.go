@@ -419,3 +419,13 @@ func mdLabels(ls []string) string {
 	}
 	return strings.Join(out, " ")
 }
+
+// MarkdownCell escapes text for one Markdown table cell (on one line, no raw HTML, emphasis, links or cell breaks),
+// as report.md does; harness/cmd/compat renders with it too.
+func MarkdownCell(s string) string { return mdCell(s) }
+
+// MarkdownCode renders s as inline code on one line, as report.md does ("" for an empty s).
+func MarkdownCode(s string) string { return mdCode(s) }
+
+// FormatTime renders a time as report.md does (RFC 3339, UTC; "" for the zero time).
+func FormatTime(t time.Time) string { return fmtTime(t) }

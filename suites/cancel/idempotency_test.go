@@ -18,15 +18,13 @@ var _ = Describe("Idempotent cancel", func() {
 	})
 
 	It("replays the first 200 and its body when a cancel is repeated with the same Idempotency-Key, instead of refusing a second cancel",
-		L("requires_payment_method", "cancel", "idempotency"), timeout(), func(ctx SpecContext) {
+		At("idempotency.replay", "requires_payment_method", "cancel", "idempotency"), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
-			key := "conf-" + f.RunID + "-replay-" + in.ID
+			key := framework.WithIdempotencyKey("conf-" + f.RunID + "-replay-" + in.ID)
 			params := client.Params{"cancellation_reason": {"duplicate"}}
-			first := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", params, framework.WithIdempotencyKey(key))
-			Expect(first).To(HaveStatus(200))
-			Expect(first).To(HaveJSON("status", "canceled"))
+			first := s.MustCancelIntent(ctx, in.ID, "requires_payment_method", params, key)
 
-			second := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", params, framework.WithIdempotencyKey(key))
+			second := s.CancelIntent(ctx, in.ID, params, key)
 			Expect(second).To(HaveStatus(200), "a replay returns the stored response, not payment_intent_unexpected_state")
 			Expect(second).To(HaveSameBodyAs(first), "a replay returns the stored body")
 			if v := second.Header.Get("Idempotent-Replayed"); v != "" {
@@ -35,16 +33,15 @@ var _ = Describe("Idempotent cancel", func() {
 		})
 
 	It("refuses the same Idempotency-Key with different parameters with 400 idempotency_error",
-		L("requires_payment_method", "cancel", "idempotency"), timeout(), func(ctx SpecContext) {
+		At("idempotency.mismatch", "requires_payment_method", "cancel", "idempotency"), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
-			key := "conf-" + f.RunID + "-mismatch-" + in.ID
-			first := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", client.Params{"cancellation_reason": {"duplicate"}}, framework.WithIdempotencyKey(key))
-			Expect(first).To(HaveStatus(200))
+			key := framework.WithIdempotencyKey("conf-" + f.RunID + "-mismatch-" + in.ID)
+			s.MustCancelIntent(ctx, in.ID, "requires_payment_method", client.Params{"cancellation_reason": {"duplicate"}}, key)
 
-			second := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", client.Params{"cancellation_reason": {"fraudulent"}}, framework.WithIdempotencyKey(key))
+			second := s.CancelIntent(ctx, in.ID, client.Params{"cancellation_reason": {"fraudulent"}}, key)
 			Expect(second).To(BeStripeError(400, "idempotency_error", ""))
 
-			after := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
+			after := s.RetrieveIntent(ctx, in.ID, nil)
 			Expect(after).To(HaveJSON("cancellation_reason", "duplicate"), "the refused request must not change the intent")
 		})
 })

@@ -14,57 +14,60 @@ import (
 
 // A state-changing operation attempted on a canceled intent.
 type afterCancelOp struct {
-	op         string // label op:*
-	what       string // for the spec name
-	path       string // suffix after /v1/payment_intents/{id}
-	params     client.Params
-	capability string
+	slug   string // id part
+	op     framework.IntentOp
+	what   string // for the spec name
+	params client.Params
 	// code is the error.code asserted; "" accepts any 4xx invalid_request_error (the contract marks the code UNCONFIRMED).
 	code string
 }
 
 var afterCancelOps = []afterCancelOp{
-	{op: "confirm", what: "confirm with a payment method", path: "/confirm", params: client.Params{"payment_method": {drivers.PMVisa}}},
-	{op: "confirm", what: "confirm without parameters", path: "/confirm"},
-	{op: "capture", what: "capture", path: "/capture", code: "payment_intent_unexpected_state"},
-	{op: "update", what: "an amount update", path: "", params: client.Params{"amount": {"3000"}}, code: "payment_intent_unexpected_state"},
-	// The capability increment_authorization is about successful increments; refusing one after cancel is for every target.
-	{op: "increment_authorization", what: "increment_authorization", path: "/increment_authorization", params: client.Params{"amount": {"3000"}}},
-	{op: "cancel", what: "a second cancel (with a fresh idempotency key)", path: "/cancel", code: "payment_intent_unexpected_state"},
-}
-
-func afterCancelEntries() []TableEntry {
-	var out []TableEntry
-	for _, status := range afterCancelStatuses {
-		for _, op := range afterCancelOps {
-			out = append(out, Entry(nil, L(status, op.op, "post-cancel"), timeout(), status, op))
-		}
-	}
-	return out
+	{slug: "confirm-with-pm", op: framework.OpConfirm, what: "confirm with a payment method", params: client.Params{"payment_method": {drivers.PMVisa}}},
+	{slug: "confirm", op: framework.OpConfirm, what: "confirm without parameters"},
+	{slug: "capture", op: framework.OpCapture, what: "capture", code: "payment_intent_unexpected_state"},
+	{slug: "amount-update", op: framework.OpUpdate, what: "an amount update", params: client.Params{"amount": {"3000"}}, code: "payment_intent_unexpected_state"},
+	// Refusing an increment after cancel needs no support for increments: it is for every target.
+	{slug: "increment", op: framework.OpIncrement, what: "increment_authorization", params: client.Params{"amount": {"3000"}}},
+	{slug: "second-cancel", op: framework.OpCancel, what: "a second cancel (with a fresh idempotency key)", code: "payment_intent_unexpected_state"},
 }
 
 // afterCancelStatuses are the statuses a cancel may succeed from: the four cancelable ones, and processing where
 // the target allows it (the contract accepts both; where the target refuses, these clauses do not apply).
 var afterCancelStatuses = append(append([]string(nil), cancelable...), "processing")
 
-// reachAndCancel brings a fresh intent to status and cancels it. From processing a refusal is conformant, and then
-// the spec is skipped with that reason.
+func afterCancelEntries() []TableEntry {
+	var out []TableEntry
+	for _, status := range afterCancelStatuses {
+		for _, op := range afterCancelOps {
+			out = append(out, Entry(nil, At("post-cancel."+op.slug+".from-"+status, status, string(op.op), "post-cancel"), status, op))
+		}
+	}
+	return out
+}
+
+// reachAndCancel brings a fresh intent to status and cancels it: the starting point of the post-cancel clauses.
+// A cancel the target refuses blocks the spec (the cancel column judges the cancel itself); from processing a
+// refusal is conformant, and then these clauses do not apply.
 func reachAndCancel(ctx SpecContext, s *framework.Session, status string) (drivers.Intent, *framework.Resp) {
 	GinkgoHelper()
 	in := drivers.Reach(ctx, s, status, nil)
-	c := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil)
-	if status == "processing" && c.Status != 200 {
-		expectUnexpectedState(c, in.ID, "processing")
-		Skip("the target refuses to cancel a processing intent (conformant); operations after a cancel do not apply")
+	if status == "processing" {
+		c := s.CancelIntent(ctx, in.ID, nil)
+		if c.Status != 200 {
+			Skip("the target refuses to cancel a processing intent (conformant); operations after a cancel do not apply")
+		}
+		if c.Str("status") != "canceled" {
+			framework.Blocked(status, "cancel a PaymentIntent in processing", "the accepted cancel did not answer status canceled", c)
+		}
+		return in, c
 	}
-	Expect(c).To(HaveStatus(200))
-	Expect(c).To(HaveJSON("status", "canceled"))
-	return in, c
+	return in, s.MustCancelIntent(ctx, in.ID, status, nil)
 }
 
 // unchangedByRefusal are the fields a refused operation on a canceled intent must leave as the cancel set them.
 var unchangedByRefusal = []string{"status", "canceled_at", "cancellation_reason", "amount", "currency", "amount_capturable",
-	"amount_received", "latest_charge", "metadata"}
+	"amount_received", "latest_charge", "metadata", "payment_method"}
 
 var _ = Describe("After a cancel", func() {
 	var s *framework.Session
@@ -72,42 +75,37 @@ var _ = Describe("After a cancel", func() {
 
 	DescribeTable("every state-changing operation fails:",
 		func(ctx SpecContext, status string, op afterCancelOp) {
-			if op.capability != "" {
-				f.Require(op.capability)
-			}
 			in, c := reachAndCancel(ctx, s, status)
 
-			r := s.Post(ctx, "/v1/payment_intents/"+in.ID+op.path, op.params)
+			r := s.Apply(ctx, op.op, in.ID, op.params)
 			if op.code != "" {
 				expectUnexpectedState(r, in.ID, "canceled")
 			} else {
 				Expect(r).To(BeClientError("invalid_request_error"))
 			}
 
-			after := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
+			after := s.RetrieveIntent(ctx, in.ID, nil)
 			Expect(after).To(HaveStatus(200))
 			Expect(after).To(HaveJSON("amount", in.Amount))
 			Expect(after).To(HaveJSON("amount_capturable", 0))
-			for _, field := range unchangedByRefusal {
-				Expect(after).To(HaveJSON(field, c.Get(field)), "the refused operation must not change %s (as the cancel left it)", field)
-			}
+			expectKept(after, c, "the refused operation (as the cancel left it)", unchangedByRefusal...)
 		},
 		func(status string, op afterCancelOp) string {
 			if op.code != "" {
-				return fmt.Sprintf("from %s, %s fails with 400 %s and the intent stays canceled", status, op.what, op.code)
+				return fmt.Sprintf("from %s, %s fails with 400 %s and the intent stays as the cancel left it", status, op.what, op.code)
 			}
-			return fmt.Sprintf("from %s, %s fails with a 4xx Stripe error and the intent stays canceled", status, op.what)
+			return fmt.Sprintf("from %s, %s fails with a 4xx Stripe error and the intent stays as the cancel left it (payment_method included)", status, op.what)
 		},
 		afterCancelEntries(),
 	)
 
 	for _, status := range afterCancelStatuses {
 		It(fmt.Sprintf("from %s, a metadata-only update is either accepted or refused with a 4xx Stripe error (UNCONFIRMED which), and never changes the status", status),
-			L(status, "update", "post-cancel"), timeout(), func(ctx SpecContext) {
+			At("post-cancel.metadata-update.from-"+status, status, "update", "post-cancel"), func(ctx SpecContext) {
 				in, _ := reachAndCancel(ctx, s, status)
 
-				r := s.Post(ctx, "/v1/payment_intents/"+in.ID, client.Params{"metadata[conformance_note]": {"after-cancel"}})
-				after := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
+				r := s.UpdateIntent(ctx, in.ID, client.Params{"metadata[conformance_note]": {"after-cancel"}})
+				after := s.RetrieveIntent(ctx, in.ID, nil)
 				Expect(after).To(HaveStatus(200))
 				Expect(after).To(HaveJSON("status", "canceled"))
 				if r.Status == 200 {

@@ -18,3 +18,14 @@ func TestProfileMismatch(t *testing.T) {
 		}
 	}
 }
+
+func TestVersionMismatch(t *testing.T) {
+	if w := versionMismatch("2024-06-20", "2026-08-26.dahlia"); !strings.Contains(w, "pinned document only") || !strings.Contains(w, "2024-06-20") {
+		t.Errorf("different versions: %q", w)
+	}
+	for _, same := range []string{"", "2026-08-26.dahlia"} {
+		if w := versionMismatch(same, "2026-08-26.dahlia"); w != "" {
+			t.Errorf("%q: unexpected warning %q", same, w)
+		}
+	}
+}

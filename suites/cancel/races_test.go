@@ -33,7 +33,7 @@ func concurrently(fns ...func() *framework.Resp) []*framework.Resp {
 	close(start)
 	wg.Wait()
 	if !overlapped(out) {
-		Skip("the concurrent requests were not in flight at the same time, so the race was not exercised")
+		framework.SkipTiming("the concurrent requests were not in flight at the same time, so the race was not exercised")
 	}
 	return out
 }
@@ -66,6 +66,18 @@ func summaries(rs []*framework.Resp) string {
 	return b.String()
 }
 
+// expectLost judges the answer of a request that lost a race: Stripe's state error, or (documented, and recorded in
+// several client libraries' issues) 429 lock_timeout when the object was locked by the winner past the client's
+// retries. A 429 rate_limit is the suite's own fault, never accepted.
+func expectLost(r *framework.Resp, id, currentStatus string) {
+	GinkgoHelper()
+	if r.Status == 429 && r.Str("error.code") == "lock_timeout" {
+		Expect(r).To(BeStripeError(429, "", "lock_timeout"))
+		return
+	}
+	expectUnexpectedState(r, id, currentStatus)
+}
+
 var _ = Describe("Under concurrency, the target", func() {
 	var s *framework.Session
 	BeforeEach(func() {
@@ -73,16 +85,14 @@ var _ = Describe("Under concurrency, the target", func() {
 		f.Require("races")
 	})
 
-	It("lets exactly one of five concurrent cancels of one intent succeed; the others get payment_intent_unexpected_state",
-		L("requires_payment_method", "cancel", "races"), timeout(), func(ctx SpecContext) {
+	It("lets exactly one of five concurrent cancels of one intent succeed; the others get payment_intent_unexpected_state (or 429 lock_timeout)",
+		At("races.five-cancels", "requires_payment_method", "cancel", "races"), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
 			const n = 5
 			racing := framework.Racing(n)
 			fns := make([]func() *framework.Resp, n)
 			for i := range fns {
-				fns[i] = func() *framework.Resp {
-					return s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil, racing)
-				}
+				fns[i] = func() *framework.Resp { return s.CancelIntent(ctx, in.ID, nil, racing) }
 			}
 			rs := concurrently(fns...)
 			wins := 0
@@ -93,38 +103,40 @@ var _ = Describe("Under concurrency, the target", func() {
 					Expect(r).To(HaveJSON("status", "canceled"))
 					continue
 				}
-				expectUnexpectedState(r, in.ID, "canceled")
+				expectLost(r, in.ID, "canceled")
 			}
 			Expect(wins).To(Equal(1), "exactly one cancel may win; the answers:%s", summaries(rs))
-			Expect(s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)).To(HaveJSON("status", "canceled"))
+			Expect(s.RetrieveIntent(ctx, in.ID, nil)).To(HaveJSON("status", "canceled"))
 		})
 
-	It("lets exactly one of a cancel and a capture racing on a requires_capture intent win, and the final state matches the winner",
-		L("requires_capture", "capture", "races"), timeout(), func(ctx SpecContext) {
+	It("lets exactly one of a cancel and a capture racing on a requires_capture intent win (the loser gets payment_intent_unexpected_state or 429 lock_timeout), and the final state matches the winner",
+		At("races.cancel-vs-capture", "requires_capture", "capture", "races"), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_capture", nil)
 			racing := framework.Racing(2)
 			rs := concurrently(
-				func() *framework.Resp {
-					return s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil, racing)
-				},
-				func() *framework.Resp {
-					return s.Post(ctx, "/v1/payment_intents/"+in.ID+"/capture", nil, racing)
-				},
+				func() *framework.Resp { return s.CancelIntent(ctx, in.ID, nil, racing) },
+				func() *framework.Resp { return s.CaptureIntent(ctx, in.ID, nil, racing) },
 			)
 			cancelR, captureR := rs[0], rs[1]
 			Expect(cancelR).NotTo(BeNil())
 			Expect(captureR).NotTo(BeNil())
-			Expect([]int{cancelR.Status, captureR.Status}).To(ConsistOf(200, 400), "exactly one of cancel and capture wins:\ncancel: %s\ncapture: %s",
+			wins := 0
+			for _, r := range rs {
+				if r.Status == 200 {
+					wins++
+				}
+			}
+			Expect(wins).To(Equal(1), "exactly one of cancel and capture wins:\ncancel: %s\ncapture: %s",
 				cancelR.Exchange.Summary(400), captureR.Exchange.Summary(400))
 
-			after := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
+			after := s.RetrieveIntent(ctx, in.ID, nil)
 			Expect(after).To(HaveStatus(200))
 			if cancelR.Status == 200 {
-				expectUnexpectedState(captureR, in.ID, "canceled")
+				expectLost(captureR, in.ID, "canceled")
 				Expect(after).To(HaveJSON("status", "canceled"))
 				Expect(after).To(HaveJSON("amount_received", 0))
 			} else {
-				expectUnexpectedState(cancelR, in.ID, "succeeded")
+				expectLost(cancelR, in.ID, "succeeded")
 				Expect(after).To(HaveJSON("status", "succeeded"))
 				Expect(after).To(HaveJSON("amount_received", in.Amount))
 			}

@@ -12,24 +12,44 @@ import (
 	. "github.com/pi-conformance/suite/harness/matchers"
 )
 
+// authorized reaches requires_capture and returns the intent with its charge: the starting point of every release
+// clause (a target that does not name the charge blocks the spec; the schema checks judge the create answer).
+func authorized(ctx SpecContext, s *framework.Session) (drivers.Intent, string) {
+	GinkgoHelper()
+	in := drivers.Reach(ctx, s, "requires_capture", nil)
+	chargeID := in.Created.Str("latest_charge")
+	if chargeID == "" {
+		framework.Blocked("requires_capture", "read the authorized intent's latest_charge", "the confirmed intent names no latest_charge", in.Created)
+	}
+	return in, chargeID
+}
+
+// refundsOf lists the refunds of an intent and requires a non-empty list (the release created them).
+func refundsOf(ctx SpecContext, s *framework.Session, id string) (*framework.Resp, []any) {
+	GinkgoHelper()
+	list := s.ListRefunds(ctx, client.Params{"payment_intent": {id}, "limit": {"100"}})
+	Expect(list).To(HaveStatus(200))
+	Expect(list).To(HaveJSON("object", "list"))
+	Expect(list).To(HaveJSON("data", And(BeAJSONList(), Not(BeEmpty()))), "cancel from requires_capture must refund the authorization")
+	data, _ := list.Get("data").([]any)
+	return list, data
+}
+
 var _ = Describe("Cancel from requires_capture releases the authorization", func() {
 	var s *framework.Session
 	BeforeEach(func() { s = f.NewSession() })
 
 	It("leaves amount_capturable 0 and the latest charge uncaptured and fully refunded (captured=false, refunded=true, amount_refunded = the authorized amount)",
-		L("requires_capture", "retrieve_charge", "refund"), timeout(), func(ctx SpecContext) {
-			in := drivers.Reach(ctx, s, "requires_capture", nil)
-			Expect(in.Created).To(HaveJSON("amount_capturable", in.Amount), "setup: the authorization holds the full amount")
-			chargeID := in.Created.Str("latest_charge")
-			Expect(chargeID).NotTo(BeEmpty(), "setup: a confirmed intent has a latest_charge")
+		At("refund.charge-released", "requires_capture", "retrieve_charge", "refund"), func(ctx SpecContext) {
+			in, chargeID := authorized(ctx, s)
+			Expect(in.Created).To(HaveJSON("amount_capturable", in.Amount), "set-up: the authorization holds the full amount")
 
-			r := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil)
-			Expect(r).To(HaveStatus(200))
+			r := s.MustCancelIntent(ctx, in.ID, "requires_capture", nil)
 			Expect(r).To(HaveJSON("amount_capturable", 0))
 			Expect(r).To(HaveJSON("amount_received", 0))
 			Expect(r).To(HaveJSON("latest_charge", chargeID), "cancel keeps the same latest charge")
 
-			ch := s.Get(ctx, "/v1/charges/"+chargeID, nil)
+			ch := s.RetrieveCharge(ctx, chargeID, nil)
 			Expect(ch).To(HaveStatus(200))
 			Expect(ch).To(HaveJSON("payment_intent", in.ID))
 			Expect(ch).To(HaveJSON("captured", false))
@@ -39,35 +59,23 @@ var _ = Describe("Cancel from requires_capture releases the authorization", func
 		})
 
 	It("leaves the voided charge succeeded and paid (a released authorization is not a failed payment), as Stripe's recorded test-mode void shows (contract §4, S15)",
-		L("requires_capture", "retrieve_charge", "refund"), timeout(), func(ctx SpecContext) {
-			in := drivers.Reach(ctx, s, "requires_capture", nil)
-			chargeID := in.Created.Str("latest_charge")
-			Expect(chargeID).NotTo(BeEmpty(), "setup: a confirmed intent has a latest_charge")
-			Expect(s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil)).To(HaveStatus(200))
+		At("refund.charge-still-succeeded", "requires_capture", "retrieve_charge", "refund"), func(ctx SpecContext) {
+			in, chargeID := authorized(ctx, s)
+			s.MustCancelIntent(ctx, in.ID, "requires_capture", nil)
 
-			ch := s.Get(ctx, "/v1/charges/"+chargeID, nil)
+			ch := s.RetrieveCharge(ctx, chargeID, nil)
 			Expect(ch).To(HaveStatus(200))
 			Expect(ch).To(HaveJSON("status", "succeeded"))
 			Expect(ch).To(HaveJSON("paid", true))
 		})
 
 	It("creates succeeded refunds for the intent that add up to the authorized amount",
-		L("requires_capture", "list_refunds", "refund"), timeout(), func(ctx SpecContext) {
+		At("refund.refunds-add-up", "requires_capture", "list_refunds", "refund"), func(ctx SpecContext) {
 			f.Require("refund_objects")
-			in := drivers.Reach(ctx, s, "requires_capture", nil)
-			chargeID := in.Created.Str("latest_charge")
-			Expect(s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", client.Params{"cancellation_reason": {"requested_by_customer"}})).To(HaveStatus(200))
+			in, chargeID := authorized(ctx, s)
+			s.MustCancelIntent(ctx, in.ID, "requires_capture", client.Params{"cancellation_reason": {"requested_by_customer"}})
 
-			list := s.Get(ctx, "/v1/refunds", client.Params{"payment_intent": {in.ID}, "limit": {"100"}})
-			Expect(list).To(HaveStatus(200))
-			Expect(list).To(HaveJSON("object", "list"))
-			data, _ := list.Get("data").([]any)
-			Expect(list).To(HaveJSONSatisfying("data", "not empty", func(any) string {
-				if len(data) == 0 {
-					return "no refund: cancel from requires_capture must refund the authorization"
-				}
-				return ""
-			}))
+			list, data := refundsOf(ctx, s, in.ID)
 			var sum int64
 			for i := range data {
 				at := func(field string) string { return fmt.Sprintf("data.%d.%s", i, field) }
@@ -75,47 +83,39 @@ var _ = Describe("Cancel from requires_capture releases the authorization", func
 				Expect(list).To(HaveJSON(at("payment_intent"), in.ID))
 				Expect(list).To(HaveJSON(at("charge"), chargeID))
 				Expect(list).To(HaveJSON(at("currency"), in.Currency))
-				amount, ok := list.Int(at("amount"))
-				Expect(list).To(HaveJSONSatisfying(at("amount"), "an integer", func(any) string {
-					if !ok {
-						return "not an integer"
-					}
-					return ""
-				}))
+				Expect(list).To(HaveJSON(at("amount"), BeNumerically(">", 0)))
+				amount, _ := list.Int(at("amount"))
 				sum += amount
 
-				one := s.Get(ctx, "/v1/refunds/"+list.Str(at("id")), nil)
+				one := s.RetrieveRefund(ctx, list.Str(at("id")))
 				Expect(one).To(HaveStatus(200))
 				Expect(one).To(HaveJSON("amount", amount))
 			}
 			Expect(sum).To(Equal(in.Amount), "refunds must add up to the authorized amount\n%s", list.Exchange.Summary(BodyExcerpt))
 		})
 
-	It("copies cancellation_reason=requested_by_customer to the refund, as Stripe's recorded test-mode void shows (contract §4, S15)",
-		L("requires_capture", "list_refunds", "refund"), timeout(), func(ctx SpecContext) {
+	// UNCONFIRMED (contract §4): one recording (2019) shows the refund of a void carrying reason=requested_by_customer
+	// after a cancel with that reason; nothing shows whether Stripe always copies it. Both it and null are accepted;
+	// any other reason is not.
+	It("gives the refund reason requested_by_customer or null after a cancel with cancellation_reason=requested_by_customer, and never another reason (UNCONFIRMED which)",
+		At("refund.refund-reason", "requires_capture", "list_refunds", "refund"), func(ctx SpecContext) {
 			f.Require("refund_objects")
-			in := drivers.Reach(ctx, s, "requires_capture", nil)
-			Expect(s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", client.Params{"cancellation_reason": {"requested_by_customer"}})).To(HaveStatus(200))
-			list := s.Get(ctx, "/v1/refunds", client.Params{"payment_intent": {in.ID}, "limit": {"100"}})
-			Expect(list).To(HaveStatus(200))
-			data, _ := list.Get("data").([]any)
-			Expect(list).To(HaveJSONSatisfying("data", "not empty", func(any) string {
-				if len(data) == 0 {
-					return "no refund"
-				}
-				return ""
-			}))
+			in, _ := authorized(ctx, s)
+			s.MustCancelIntent(ctx, in.ID, "requires_capture", client.Params{"cancellation_reason": {"requested_by_customer"}})
+			list, data := refundsOf(ctx, s, in.ID)
 			for i := range data {
-				Expect(list).To(HaveJSON(fmt.Sprintf("data.%d.reason", i), "requested_by_customer"))
+				Expect(list).To(HaveJSON(fmt.Sprintf("data.%d.reason", i), Or(BeNil(), Equal("requested_by_customer"))))
 			}
 		})
 
 	It("returns the full charge, uncaptured and refunded, when the cancel asks for expand[]=latest_charge",
-		L("requires_capture", "cancel", "refund"), timeout(), func(ctx SpecContext) {
-			in := drivers.Reach(ctx, s, "requires_capture", nil)
-			chargeID := in.Created.Str("latest_charge")
-			r := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", client.Params{"expand[]": {"latest_charge"}})
-			Expect(r).To(HaveStatus(200))
+		At("refund.expanded-charge", "requires_capture", "cancel", "refund"), func(ctx SpecContext) {
+			in, chargeID := authorized(ctx, s)
+			r := s.CancelIntent(ctx, in.ID, client.Params{"expand[]": {"latest_charge"}})
+			if r.Status != 200 {
+				// The cancel column judges a refused cancel; here the release cannot be observed.
+				framework.Blocked("requires_capture", "cancel a PaymentIntent in requires_capture (with expand[]=latest_charge)", "the target refused the cancel", r)
+			}
 			Expect(r).To(HaveJSON("status", "canceled"))
 			Expect(r).To(HaveJSON("latest_charge.object", "charge"), "latest_charge is expanded to a Charge object")
 			Expect(r).To(HaveJSON("latest_charge.id", chargeID))
@@ -125,19 +125,13 @@ var _ = Describe("Cancel from requires_capture releases the authorization", func
 		})
 
 	It("does not refund anything when the intent was never authorized (cancel from requires_payment_method has no charge to release)",
-		L("requires_payment_method", "list_refunds", "refund"), timeout(), func(ctx SpecContext) {
+		At("refund.none-without-charge", "requires_payment_method", "list_refunds", "refund"), func(ctx SpecContext) {
 			f.Require("refund_objects")
 			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
-			r := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil)
-			Expect(r).To(HaveStatus(200))
+			r := s.MustCancelIntent(ctx, in.ID, "requires_payment_method", nil)
 			Expect(r).To(HaveJSON("latest_charge", nil))
-			list := s.Get(ctx, "/v1/refunds", client.Params{"payment_intent": {in.ID}})
+			list := s.ListRefunds(ctx, client.Params{"payment_intent": {in.ID}})
 			Expect(list).To(HaveStatus(200))
-			Expect(list).To(HaveJSONSatisfying("data", "empty: no refund for an intent that never had a charge", func(v any) string {
-				if d, _ := v.([]any); len(d) > 0 {
-					return "a refund was created"
-				}
-				return ""
-			}))
+			Expect(list).To(HaveJSON("data", And(BeAJSONList(), BeEmpty())), "no refund for an intent that never had a charge")
 		})
 })

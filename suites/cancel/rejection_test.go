@@ -29,21 +29,18 @@ var _ = Describe("Cancel", func() {
 	DescribeTable("from a final status",
 		func(ctx SpecContext, status string) {
 			in := drivers.Reach(ctx, s, status, nil)
-			before := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
-			Expect(before).To(HaveStatus(200))
+			before := s.MustRetrieveIntent(ctx, in.ID)
 
-			r := s.Post(ctx, "/v1/payment_intents/"+in.ID+"/cancel", nil)
+			r := s.CancelIntent(ctx, in.ID, nil)
 			expectUnexpectedState(r, in.ID, status)
 
-			after := s.Get(ctx, "/v1/payment_intents/"+in.ID, nil)
+			after := s.RetrieveIntent(ctx, in.ID, nil)
 			Expect(after).To(HaveStatus(200))
-			for _, field := range []string{"status", "canceled_at", "cancellation_reason", "amount", "amount_received", "amount_capturable", "latest_charge"} {
-				Expect(after).To(HaveJSON(field, before.Get(field)), "the refused cancel must not change %s", field)
-			}
+			expectKept(after, before, "the refused cancel", "status", "canceled_at", "cancellation_reason", "amount", "amount_received", "amount_capturable", "latest_charge")
 		},
 		func(status string) string {
 			return fmt.Sprintf("is refused for an intent in %s with 400 invalid_request_error code payment_intent_unexpected_state, and leaves it %s", status, status)
 		},
-		statusEntries([]string{"succeeded", "canceled"}, "cancel", "rejection"),
+		statusEntries("rejection.from", []string{"succeeded", "canceled"}, "cancel", "rejection"),
 	)
 })

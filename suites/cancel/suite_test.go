@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
+	"github.com/pi-conformance/suite/docs"
 	"github.com/pi-conformance/suite/harness/config"
 	"github.com/pi-conformance/suite/harness/framework"
 	"github.com/pi-conformance/suite/harness/labels"
@@ -49,25 +51,60 @@ const suiteName = "PaymentIntent cancel conformance"
 var previewing bool
 
 // checkLabels walks the spec tree before anything runs: every spec must sit in exactly one cell of the results
-// matrix, with one status, one op and one check label from the closed vocabulary. A mislabelled spec stops the run
-// before a request is sent.
+// matrix, with one status, one op, one check and one id label from the closed vocabulary, and no two specs may share
+// a full name or an id (check ids key results.json, compat and rerun.txt). A mislabelled spec stops the run before
+// a request is sent.
 func checkLabels(t *testing.T) {
 	t.Helper()
 	previewing = true
 	preview := PreviewSpecs(suiteName)
 	previewing = false
+	evidence, err := docs.LoadEvidence()
+	if err != nil {
+		t.Fatalf("suite bug: %v", err)
+	}
+	if problems := treeProblems(preview.SpecReports, evidence); len(problems) > 0 {
+		t.Fatalf("suite bug: specs outside the label vocabulary or not unique:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+// treeProblems lists specs with bad labels, specs sharing a full name or an id, ids without an entry in the
+// evidence table (docs/evidence.yaml), and entries that match no spec.
+func treeProblems(specs types.SpecReports, evidence docs.Table) []string {
 	var problems []string
-	for _, sr := range preview.SpecReports {
+	names, ids := map[string]string{}, map[string]string{}
+	used := map[string]bool{}
+	for _, sr := range specs {
 		if sr.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
+		where := sr.LeafNodeLocation.String()
 		if err := labels.CheckSpec(sr.Labels()); err != nil {
-			problems = append(problems, fmt.Sprintf("%s (%s): %v", sr.FullText(), sr.LeafNodeLocation, err))
+			problems = append(problems, fmt.Sprintf("%s (%s): %v", sr.FullText(), where, err))
+		}
+		if prev, dup := names[sr.FullText()]; dup {
+			problems = append(problems, fmt.Sprintf("%q (%s) has the same name as the spec at %s", sr.FullText(), where, prev))
+		}
+		names[sr.FullText()] = where
+		if id := labels.Value(sr.Labels(), labels.FamilyID); id != "" {
+			if prev, dup := ids[id]; dup {
+				problems = append(problems, fmt.Sprintf("id %q (%s) is also the id of the spec at %s", id, where, prev))
+			}
+			ids[id] = where
+			if _, key, ok := evidence.For(id); ok {
+				used[key] = true
+			} else {
+				problems = append(problems, fmt.Sprintf("id %q (%s) has no entry in docs/evidence.yaml", id, where))
+			}
 		}
 	}
-	if len(problems) > 0 {
-		t.Fatalf("suite bug: specs outside the label vocabulary:\n%s", strings.Join(problems, "\n"))
+	for key := range evidence {
+		if !used[key] && len(specs) > 0 {
+			problems = append(problems, fmt.Sprintf("docs/evidence.yaml: entry %q matches no spec", key))
+		}
 	}
+	sort.Strings(problems)
+	return problems
 }
 
 type setup struct {
@@ -113,6 +150,9 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 		if w := profileMismatch(cfg.Embedded(), f.TargetHost(), cfg.Profile); w != "" {
 			fmt.Fprintln(os.Stderr, "conformance: warning: "+w)
 		}
+		if w := versionMismatch(cfg.StripeVersion, f.Schema.Version); w != "" {
+			fmt.Fprintln(os.Stderr, "conformance: warning: "+w)
+		}
 	}
 })
 
@@ -155,23 +195,22 @@ func hostOf(u string) string {
 	return (&framework.Framework{TargetURL: u}).TargetHost()
 }
 
-// L labels a spec with its row (status), operation and column (check) from the closed vocabulary; an unknown
-// value panics while the tree is built.
-func L(status, op, check string) Labels {
-	return Label(labels.Status(status), labels.Op(op), labels.Check(check))
+// At places a spec: its stable id (results.json, compat; it survives a change of wording), its row (starting
+// status), the operation it exercises and its column (clause), all from the closed vocabulary, plus the per-spec
+// timeout, so a hanging target ends the spec instead of the run. Every It and Entry of the suite takes it; an
+// unknown label panics while the tree is built.
+func At(id, status, op, check string) []any {
+	return []any{Label(labels.ID(id), labels.Status(status), labels.Op(op), labels.Check(check)), SpecTimeout(cfg.SpecTimeout.Duration)}
 }
 
-// timeout is every spec's budget; a hanging target ends the spec instead of the run.
-func timeout() SpecTimeout { return SpecTimeout(cfg.SpecTimeout.Duration) }
-
 // cancelable are the statuses from which Stripe always allows cancel.
-var cancelable = []string{"requires_payment_method", "requires_confirmation", "requires_action", "requires_capture"}
+var cancelable = labels.Cancelable
 
-// statusEntries makes one table Entry per status, labelled with its row, the op and the check.
-func statusEntries(statuses []string, op, check string) []TableEntry {
+// statusEntries makes one table Entry per status, with the id prefix-status, the op and the check.
+func statusEntries(prefix string, statuses []string, op, check string) []TableEntry {
 	out := make([]TableEntry, 0, len(statuses))
 	for _, st := range statuses {
-		out = append(out, Entry(nil, L(st, op, check), timeout(), st))
+		out = append(out, Entry(nil, At(prefix+"-"+st, st, op, check), st))
 	}
 	return out
 }
@@ -181,12 +220,21 @@ func statusEntries(statuses []string, op, check string) []TableEntry {
 func reasonEntries() []TableEntry {
 	var out []TableEntry
 	for _, reason := range []string{"abandoned", "duplicate", "fraudulent", "requested_by_customer"} {
-		out = append(out, Entry(nil, L("requires_payment_method", "cancel", "reason"), timeout(), "requires_payment_method", reason))
+		out = append(out, Entry(nil, At("reason."+reason+".from-requires_payment_method", "requires_payment_method", "cancel", "reason"), "requires_payment_method", reason))
 	}
 	for _, st := range cancelable[1:] {
-		out = append(out, Entry(nil, L(st, "cancel", "reason"), timeout(), st, "requested_by_customer"))
+		out = append(out, Entry(nil, At("reason.requested_by_customer.from-"+st, st, "cancel", "reason"), st, "requested_by_customer"))
 	}
 	return out
+}
+
+// versionMismatch warns when the Stripe-Version the suite sends is not the pinned document's: the target answers in
+// the configured version's shapes, but every response is validated against the pinned document only.
+func versionMismatch(configured, pinned string) string {
+	if configured == "" || configured == pinned {
+		return ""
+	}
+	return fmt.Sprintf("Stripe-Version %q is sent, but responses are validated against the pinned document only (version %q): schema verdicts may reflect the difference between the versions", configured, pinned)
 }
 
 // profileMismatch warns when the profile plainly does not describe the target: the profile decides which checks
