@@ -59,6 +59,14 @@ type Mutant struct {
 	// Checks are the check label values (harness/labels.Checks) of the clauses a Defect breaks: at least one
 	// failing spec must carry each of them.
 	Checks []string
+	// Localized marks a Defect that breaks one clause (Checks names it, or two where the defect inherently breaks
+	// both, like a list that is not a list) in one place: the self-test requires that no check outside Checks fails
+	// (no collateral). A cross-cutting defect (a status the whole API spells wrong) is not Localized; its
+	// collateral is counted and shown, not asserted.
+	Localized bool
+	// Statuses narrows where a Localized defect must show: the rows (starting statuses) of its failing checks, e.g.
+	// the reach check of the one status a target cannot reach.
+	Statuses []string
 	// Aborts marks a Defect that must abort the whole run (AbortSuite) rather than fail specs.
 	Aborts bool
 	// Errored marks a Fault whose failures must be Errored (transport: labels.PrefixErrored) rather than Failed.
@@ -94,7 +102,7 @@ func (m Mutant) Handler() http.Handler {
 
 // All returns every mutant: defects, then benign disturbances, then faults.
 func All() []Mutant {
-	return slices.Concat(Defects(), fidelityDefects(), Disturbances(), fidelityDisturbances(), Faults())
+	return slices.Concat(Defects(), fidelityDefects(), attributionDefects(), Disturbances(), fidelityDisturbances(), Faults())
 }
 
 // Validate checks the registry: unique names, known check labels, and an expectation for every defect.

@@ -138,6 +138,7 @@ func TestHTMLRendersInChromium(t *testing.T) {
 		"passed (green)":    {0x2e, 0x7d, 0x32, 255},
 		"failed (red)":      {0xd3, 0x2f, 0x2f, 255},
 		"errored (purple)":  {0x6a, 0x1b, 0x9a, 255},
+		"blocked (orange)":  {0xe6, 0x51, 0x00, 255},
 		"skipped (grey)":    {0x8d, 0x8d, 0x8d, 255},
 		"disabled (l.grey)": {0xe3, 0xe3, 0xe3, 255},
 	} {

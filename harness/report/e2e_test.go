@@ -80,8 +80,9 @@ func runE2E(t *testing.T, dir string, fixed bool, args ...string) *Results {
 	if lerr != nil {
 		t.Fatalf("%v\nsuite output:\n%s", lerr, tail(out.String(), 4000))
 	}
-	if (err != nil) != (res.Totals.Failed+res.Totals.Errored > 0) {
-		t.Errorf("suite exit %v with %d failed and %d errored checks", err, res.Totals.Failed, res.Totals.Errored)
+	// The ReportAfterSuite fails the run exactly when a check fails it (failed, errored, blocked, a schema violation).
+	if gate := res.GateFailures(); (err != nil) != (len(gate) > 0) || res.Suite.Succeeded != (err == nil) {
+		t.Errorf("suite exit %v, succeeded %v, gate failures %q", err, res.Suite.Succeeded, gate)
 	}
 	assertNoSecrets(t, dir)
 	return res
@@ -104,17 +105,25 @@ func assertNoSecrets(t *testing.T, dir string) {
 
 var e2eWant = map[string]Outcome{
 	"Cancel (e2e) [PaymentIntent] cancels from requires_payment_method":                                     Passed,
+	"Cancel (e2e) [PaymentIntent] cancels from requires_action":                                             Blocked,
+	"Every payment_intent response to cancel_payment_intent " + schemaClaim:                                 Failed,
+	"Every payment_intent response to create_payment_intent " + schemaClaim:                                 Passed,
 	"Cancel (e2e) [PaymentIntent] cancels from requires_payment_method (and a later GET agrees) .* [x] a|b": Failed,
-	"Cancel (e2e) [PaymentIntent] a":                                    Errored,
-	"Cancel (e2e) [PaymentIntent] a|b":                                  Passed,
-	"Cancel (e2e) [PaymentIntent] refuses from succeeded (panics)":      Errored,
-	"Cancel (e2e) [PaymentIntent] refuses from canceled (times out)":    Errored,
-	"Cancel (e2e) [PaymentIntent] cancels a processing intent":          Disabled,
-	"Cancel (e2e) [PaymentIntent] skips by itself":                      Skipped,
-	"Cancel (e2e) [PaymentIntent] is pending":                           Skipped,
-	"Cancel (e2e) [PaymentIntent] answers bad input with 400 (param=x)": Passed,
-	"Cancel (e2e) [PaymentIntent] answers bad input with 404 (param=x)": Failed,
+	"Cancel (e2e) [PaymentIntent] a":                                                                        Errored,
+	"Cancel (e2e) [PaymentIntent] a|b":                                                                      Passed,
+	"Cancel (e2e) [PaymentIntent] refuses from succeeded (panics)":                                          Errored,
+	"Cancel (e2e) [PaymentIntent] refuses from canceled (times out)":                                        Errored,
+	"Cancel (e2e) [PaymentIntent] cancels a processing intent":                                              Disabled,
+	"Cancel (e2e) [PaymentIntent] skips by itself":                                                          Skipped,
+	"Cancel (e2e) [PaymentIntent] is pending":                                                               Skipped,
+	"Cancel (e2e) [PaymentIntent] answers bad input with 400 (param=x)":                                     Passed,
+	"Cancel (e2e) [PaymentIntent] answers bad input with 404 (param=x)":                                     Failed,
 }
+
+const schemaClaim = "conforms to the pinned OpenAPI document and carries the fields Stripe always sends"
+
+// e2eViolating is the passing spec that received the response violating the schema: rerun.txt selects it.
+const e2eViolating = "Cancel (e2e) [PaymentIntent] cancels from requires_payment_method"
 
 func outcomes(res *Results) map[string]Outcome {
 	out := map[string]Outcome{}
@@ -145,8 +154,26 @@ func TestEndToEndWithGinkgo(t *testing.T) {
 			}
 		}
 	}
-	if first.Matrix.Cell("requires_capture", "refund").Outcome != Errored || first.Matrix.Cell("any", "errors").Outcome != Failed {
+	if first.Matrix.Cell("requires_capture", "refund").Outcome != Errored || first.Matrix.Cell("any", "errors").Outcome != Failed ||
+		first.Matrix.Cell("requires_action", "cancel").Outcome != Blocked || first.Matrix.Cell("any", "schema").Outcome != Failed {
 		t.Error("matrix cells of the real run are wrong")
+	}
+	for _, c := range first.Checks {
+		switch c.ID {
+		case "cancel.ra":
+			if c.Reason != "reach requires_action: confirm answered 402" || c.BlockedBy == nil || c.BlockedBy.Status != "requires_action" {
+				t.Errorf("blocked check: %q %+v", c.Reason, c.BlockedBy)
+			}
+		case "errors.skip":
+			if c.SkipKind != "timing" {
+				t.Errorf("skip kind %q", c.SkipKind)
+			}
+		case "schema/cancel_payment_intent/payment_intent":
+			if c.Schema == nil || c.Schema.Violating != 1 || len(c.Schema.ViolatingSpecs) != 1 || c.Schema.ViolatingSpecs[0] != "cancel.rpm" ||
+				c.Failure == nil || !strings.Contains(c.Failure.Message, "/canceled_at: expected integer") {
+				t.Errorf("schema check: %+v %+v", c.Schema, c.Failure)
+			}
+		}
 	}
 
 	// Run 2: --focus from rerun.txt selects exactly the failed and errored specs.
@@ -159,20 +186,21 @@ func TestEndToEndWithGinkgo(t *testing.T) {
 	again := runE2E(t, filepath.Join(base, "again"), false, "-ginkgo.focus="+focus)
 	for _, c := range again.Checks {
 		was := got[c.Text]
+		selected := !c.Synthetic && (was.FailsRun() || c.Text == e2eViolating)
 		switch {
-		case was.Bad() && c.Outcome != was:
+		case (selected || c.Synthetic) && c.Outcome != was:
 			t.Errorf("re-run of %q: %s, want %s again", c.Text, c.Outcome, was)
-		case !was.Bad() && (c.Outcome != Skipped || c.Reason != "" && c.Reason != "pending"):
+		case !selected && !c.Synthetic && (c.Outcome != Skipped || c.Reason != "" && c.Reason != "pending"):
 			t.Errorf("%q (%s in run 1) was not filtered out by the focus: %s %q", c.Text, was, c.Outcome, c.Reason)
 		}
 	}
-	if again.Totals.Failed+again.Totals.Errored != first.Totals.Failed+first.Totals.Errored {
-		t.Errorf("re-run has %+v, run 1 %+v", again.Totals, first.Totals)
+	if a, b := strings.Join(again.GateFailures(), "; "), strings.Join(first.GateFailures(), "; "); a != b || a == "" {
+		t.Errorf("re-run fails with %q, run 1 with %q", a, b)
 	}
 
 	// Run 3: everything fixed; nothing to re-run.
 	fixed := runE2E(t, filepath.Join(base, "fixed"), true)
-	if fixed.Totals.Failed+fixed.Totals.Errored != 0 || fixed.Rerun.Focus != "" {
+	if fixed.Totals.Count(Failed)+fixed.Totals.Count(Errored)+fixed.Totals.Count(Blocked) != 0 || fixed.Rerun.Focus != "" || !fixed.Suite.Succeeded {
 		t.Errorf("fixed run: %+v, focus %q", fixed.Totals, fixed.Rerun.Focus)
 	}
 }

@@ -45,20 +45,34 @@ type htmlFailure struct {
 }
 
 type htmlView struct {
-	R        *Results
-	Title    string
-	Meta     [][2]string
-	Score    string
-	Index    string
-	Counts   []htmlCount
-	Warnings []string
-	Columns  []htmlColumn
-	Rows     []htmlRow
-	Failures []htmlFailure
-	Legend   []Outcome
+	R                       *Results
+	Title                   string
+	Meta                    [][2]string
+	Score                   string
+	Index                   string
+	Passed, Applicable, All int
+	Counts                  []htmlCount
+	Gate                    []string
+	Warnings                []string
+	Columns                 []htmlColumn
+	Rows                    []htmlRow
+	Failures                []htmlFailure
+	Blocked                 []Check
+	Schema                  []Check
+	Legend                  []Outcome
+	LadderNote, MatrixNote  string
 }
 
-var htmlTmpl = template.Must(template.New("report").Parse(htmlSource))
+var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{"link": checkLink}).Parse(htmlSource))
+
+// checkLink is the in-page link to a check: its failure section when it failed or errored, else its row. A whole
+// attribute value, so that html/template normalises it as a URL and keeps the slashes of an id.
+func checkLink(c Check) string {
+	if c.Outcome.Bad() {
+		return "#f-" + c.ID
+	}
+	return "#" + c.ID
+}
 
 // HTML renders report.html: one self-contained page (inline CSS, no scripts, no external assets), every value
 // escaped by html/template.
@@ -70,6 +84,11 @@ func (res *Results) HTML() ([]byte, error) {
 		Score:    Pct(res.Score),
 		Index:    Pct(res.ConformanceIndex),
 		Warnings: res.suiteWarnings(),
+		Passed:   res.Totals.Count(Passed), Applicable: res.Totals.Applicable(), All: res.Totals.All(),
+		Gate:       res.GateFailures(),
+		Blocked:    res.Blocked(),
+		Schema:     res.SchemaChecks(),
+		LadderNote: LadderNote, MatrixNote: MatrixNote,
 	}
 	for _, m := range res.MetaRows() {
 		if m[1] != "" {
@@ -153,7 +172,7 @@ const htmlSource = `<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1" />
 <title>{{.Title}}</title>
 <style>
-:root { --passed: #2e7d32; --failed: #d32f2f; --errored: #6a1b9a; --skipped: #8d8d8d; --disabled: #e3e3e3; --ink: #1f2328; --muted: #656d76; --line: #d0d7de; }
+:root { --passed: #2e7d32; --failed: #d32f2f; --errored: #6a1b9a; --blocked: #e65100; --skipped: #8d8d8d; --disabled: #e3e3e3; --ink: #1f2328; --muted: #656d76; --line: #d0d7de; }
 * { box-sizing: border-box; }
 body { margin: 0; padding: 24px 32px 48px; font: 14px/1.45 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink); background: #fff; }
 h1 { font-size: 22px; margin: 0 0 12px; }
@@ -174,12 +193,16 @@ table { border-collapse: collapse; }
 .o-passed { background: var(--passed); color: #fff; }
 .o-failed { background: var(--failed); color: #fff; }
 .o-errored { background: var(--errored); color: #fff; }
+.o-blocked { background: var(--blocked); color: #fff; }
 .o-skipped { background: var(--skipped); color: #fff; }
 .o-disabled { background: var(--disabled); color: #555; }
 .o-none { background: #fafafa; color: #bbb; }
 .note { color: var(--muted); max-width: 80em; }
 .warn { border: 1px solid #d4a72c; background: #fff8c5; border-radius: 6px; padding: 8px 12px; margin: 12px 0; }
 .warn ul { margin: 4px 0 0; padding-left: 20px; }
+.gate { border: 1px solid var(--failed); background: #ffebe9; border-radius: 6px; padding: 8px 12px; margin: 12px 0; }
+.gate ul { margin: 4px 0 0; padding-left: 20px; }
+.gate.ok { border-color: var(--passed); background: #dafbe1; }
 table.matrix { margin: 8px 0; }
 table.matrix th, table.matrix td { border: 2px solid #fff; }
 table.matrix thead th { background: #f6f8fa; font-weight: 600; font-size: 12px; padding: 6px 8px; vertical-align: bottom; min-width: 84px; }
@@ -191,6 +214,7 @@ table.matrix td .l { font-size: 11px; opacity: .85; margin-right: 4px; }
 .legend { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; color: var(--muted); }
 section.failure { border: 1px solid var(--line); border-left: 6px solid var(--failed); border-radius: 6px; padding: 12px 16px; margin: 12px 0 16px; }
 section.failure.errored { border-left-color: var(--errored); }
+table.checks td.n { text-align: right; }
 .where { color: var(--muted); margin: 0 0 8px; }
 .where code { color: var(--ink); }
 details { border: 1px solid var(--line); border-radius: 6px; margin: 8px 0; padding: 0 10px; }
@@ -212,16 +236,27 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 {{- end}}
 </table>
 <div class="summary">
-<div class="tile"><span class="big" id="score">{{.Score}}</span><span class="sub">score: {{.R.Totals.Passed}} passed of {{.R.Totals.Applicable}} applicable</span></div>
-<div class="tile"><span class="big" id="index">{{.Index}}</span><span class="sub">conformance index: {{.R.Totals.Applicable}} applicable of {{.R.Totals.All}} checks</span></div>
+<div class="tile"><span class="big" id="score">{{.Score}}</span><span class="sub">score: {{.Passed}} passed of {{.Applicable}} applicable</span></div>
+<div class="tile"><span class="big" id="index">{{.Index}}</span><span class="sub">conformance index: {{.Applicable}} applicable of {{.All}} checks</span></div>
 <div class="tile counts">
 {{- range .Counts}}
 <span class="badge o-{{.Outcome}}">{{.N}} {{.Outcome}}</span>
 {{- end}}
 </div>
 </div>
-<p class="note">Applicable = passed + failed + errored. Failed: the target misbehaved. Errored: the suite broke or the target could not be reached. Disabled: the profile turns the capability off.</p>
+<p class="note">Applicable = passed + failed + errored. Failed: the target misbehaved. Errored: the suite broke or the target could not be reached. Blocked: the check could not reach its starting point. Disabled: the profile turns the capability off. Failed, errored and blocked checks fail the run.</p>
 </header>
+{{- if .Gate}}
+<div class="gate" id="gate"><strong>The run fails:</strong>
+<ul>
+{{- range .Gate}}
+<li>{{.}}</li>
+{{- end}}
+</ul>
+</div>
+{{- else if .R.Suite.Succeeded}}
+<div class="gate ok" id="gate"><strong>The run passes:</strong> no check failed, errored or was blocked, and every response conformed to the schema.</div>
+{{- end}}
 {{- if .Warnings}}
 <div class="warn"><strong>The run itself had problems:</strong>
 <ul>
@@ -232,7 +267,7 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 </div>
 {{- end}}
 <h2>Results matrix</h2>
-<p class="note">Rows: the starting status. Columns: the clause checked. Each cell shows its worst outcome and passed/applicable (or the number of checks when none applies); hover for the counts, click for the checks.</p>
+<p class="note">Rows: the starting status. Columns: the clause checked. Each cell shows its worst outcome and passed/applicable (or the number of checks when none applies); hover for the counts, click for the checks. {{.MatrixNote}}</p>
 <table class="matrix" id="matrix">
 <thead><tr><th>Status \ Check</th>
 {{- range .Columns}}<th>{{.Title}}<code>{{.Key}}</code></th>{{end -}}
@@ -255,6 +290,7 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 {{- end}}
 <span class="badge o-none">· no check</span>
 </div>
+<p class="note"><span class="badge o-blocked">B blocked</span> {{.LadderNote}}</p>
 <h2 id="failures">Failures and errors ({{len .Failures}})</h2>
 {{- if not .Failures}}
 <p>None.</p>
@@ -264,7 +300,7 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 {{- range .Failures}}
 <section class="failure {{.Outcome}}" id="f-{{.ID}}">
 <h3><span class="badge o-{{.Outcome}}">{{.Outcome.Title}}</span> {{.Text}}</h3>
-<p class="where">{{range .Labels}}<code>{{.}}</code> {{end}}· spec <code>{{.Location}}</code>{{with .Failure}}{{if .Location}} · failed at <code>{{.Location}}</code>{{if and .Node (ne .Node "It")}} in {{.Node}}{{end}}{{end}}{{end}}</p>
+<p class="where">{{range .Labels}}<code>{{.}}</code> {{end}}{{if .Synthetic}}· synthetic check: no spec of its own; the specs that received a violating response are named below and in rerun.txt{{else}}· spec <code>{{.Location}}</code>{{end}}{{with .Failure}}{{if .Location}} · failed at <code>{{.Location}}</code>{{if and .Node (ne .Node "It")}} in {{.Node}}{{end}}{{end}}{{end}}</p>
 {{- with .Failure}}
 <pre class="msg">{{.Message}}</pre>
 {{- if .Panic}}
@@ -306,13 +342,39 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 {{- end}}
 </section>
 {{- end}}
-<h2>All checks ({{len .R.Checks}})</h2>
-<details open="open"><summary>{{.R.Totals.All}} checks, by status and clause</summary>
+{{- if .Blocked}}
+<h2 id="blocked">Blocked ({{len .Blocked}})</h2>
+<p class="note">These checks could not reach their starting point; they were not run, and they fail the run. rerun.txt selects them with the failures.</p>
 <table class="checks">
-<thead><tr><th>Outcome</th><th>Status</th><th>Check</th><th>Op</th><th>Spec</th><th>Time</th></tr></thead>
+<thead><tr><th>Status</th><th>Check</th><th>Spec</th><th>Reason</th></tr></thead>
+<tbody>
+{{- range .Blocked}}
+<tr><td><code>{{.Status}}</code></td><td><code>{{.Check}}</code></td><td><a href="{{link .}}">{{.Text}}</a></td><td><pre>{{.Reason}}</pre></td></tr>
+{{- end}}
+</tbody>
+</table>
+{{- end}}
+{{- if .Schema}}
+<h2 id="schema">Schema conformance by operation ({{len .Schema}})</h2>
+<p class="note">Every response any spec received is validated against the pinned OpenAPI document and the fields Stripe always sends; each operation and object type is a check of its own (column <code>schema</code>, row <code>any</code>), failed when any of its responses violated. The specs that received a violating response are in rerun.txt.</p>
+<table class="checks">
+<thead><tr><th>Outcome</th><th>Operation</th><th>Object</th><th>Responses</th><th>Violating</th><th>Specs with violations</th></tr></thead>
+<tbody>
+{{- range .Schema}}
+<tr><td><a class="badge o-{{.Outcome}}" href="{{link .}}">{{.Outcome}}</a></td>
+{{- with .Schema}}<td><code>{{.Operation}}</code></td><td><code>{{.Object}}</code></td><td class="n">{{.Responses}}</td><td class="n">{{.Violating}}</td><td>{{range $i, $s := .ViolatingSpecs}}{{if $i}}, {{end}}<code>{{$s}}</code>{{end}}</td>
+{{- else}}<td colspan="5">{{.Text}}</td>{{end}}</tr>
+{{- end}}
+</tbody>
+</table>
+{{- end}}
+<h2>All checks ({{len .R.Checks}})</h2>
+<details open="open"><summary>{{.All}} checks, by status and clause</summary>
+<table class="checks">
+<thead><tr><th>Outcome</th><th>Status</th><th>Check</th><th>Op</th><th>Id</th><th>Spec</th><th>Time</th></tr></thead>
 <tbody>
 {{- range .R.Checks}}
-<tr id="{{.ID}}"><td><span class="badge o-{{.Outcome}}">{{.Outcome}}</span></td><td><code>{{.Status}}</code></td><td><code>{{.Check}}</code></td><td><code>{{.Op}}</code></td><td>{{.Text}}{{if .Reason}}<br /><small class="note">{{.Reason}}</small>{{end}}</td><td class="t">{{printf "%.2fs" .DurationSeconds}}</td></tr>
+<tr id="{{.ID}}"><td><span class="badge o-{{.Outcome}}">{{.Outcome}}</span>{{if .SkipKind}} <small class="note">{{.SkipKind}}</small>{{end}}</td><td><code>{{.Status}}</code></td><td><code>{{.Check}}</code></td><td><code>{{.Op}}</code></td><td><code>{{.ID}}</code></td><td>{{.Text}}{{if .Reason}}<br /><small class="note">{{.Reason}}</small>{{end}}</td><td class="t">{{if .Synthetic}}—{{else}}{{printf "%.2fs" .DurationSeconds}}{{end}}</td></tr>
 {{- end}}
 </tbody>
 </table>

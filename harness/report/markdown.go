@@ -40,6 +40,28 @@ func (res *Results) Title() string {
 	return t
 }
 
+// Blocked returns the blocked checks in report order.
+func (res *Results) Blocked() []Check {
+	var out []Check
+	for _, c := range res.Checks {
+		if c.Outcome == Blocked {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// SchemaChecks returns the synthetic schema checks (one per operation/object pair) in report order.
+func (res *Results) SchemaChecks() []Check {
+	var out []Check
+	for _, c := range res.Checks {
+		if c.Synthetic {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Failures returns the failed and errored checks in report order.
 func (res *Results) Failures() []Check {
 	var out []Check
@@ -86,7 +108,25 @@ func fmtTime(t time.Time) string {
 func (res *Results) ScoreLine() string {
 	t := res.Totals
 	return fmt.Sprintf("Score %s (%d passed of %d applicable) · Conformance index %s (%d applicable of %d checks)",
-		Pct(res.Score), t.Passed, t.Applicable, Pct(res.ConformanceIndex), t.Applicable, t.All)
+		Pct(res.Score), t.Count(Passed), t.Applicable(), Pct(res.ConformanceIndex), t.Applicable(), t.All())
+}
+
+// LadderNote explains where Blocked sits on the ladder, for both reports.
+const LadderNote = "Blocked sits between skipped and passed on the ladder: the check could not reach its starting point " +
+	"(a status the drivers could not bring a fresh intent into, see the reach column, or a set-up step the target refused). " +
+	"It is not applicable, so the conformance index drops, and it fails the run."
+
+// MatrixNote explains the reach and schema columns, for both reports.
+const MatrixNote = "The reach column says whether the status drivers could bring a fresh intent into the row's status " +
+	"(when they could not, the row's other checks are blocked). The schema column's any row holds the schema " +
+	"conformance of every operation, one check per operation and object type."
+
+// OutcomeText is a check's outcome in words, with its skip kind: "skipped (timing)".
+func OutcomeText(c Check) string {
+	if c.SkipKind != "" {
+		return c.Outcome.String() + " (" + c.SkipKind + ")"
+	}
+	return c.Outcome.String()
 }
 
 // CellText is a matrix cell's short text: passed/applicable, or the number of checks when none is applicable.
@@ -94,10 +134,10 @@ func CellText(c *Cell) string {
 	if c == nil {
 		return ""
 	}
-	if c.Counts.Applicable > 0 {
-		return fmt.Sprintf("%d/%d", c.Counts.Passed, c.Counts.Applicable)
+	if n := c.Counts.Applicable(); n > 0 {
+		return fmt.Sprintf("%d/%d", c.Counts.Count(Passed), n)
 	}
-	return strconv.Itoa(c.Counts.All)
+	return strconv.Itoa(c.Counts.All())
 }
 
 // CellTitle lists a cell's counts per outcome ("2 passed, 1 failed").
@@ -129,14 +169,24 @@ func (res *Results) Markdown() []byte {
 	}
 	t := res.Totals
 	w("\n**Score: %s** (%d passed of %d applicable) · **Conformance index: %s** (%d applicable of %d checks)\n\n",
-		Pct(res.Score), t.Passed, t.Applicable, Pct(res.ConformanceIndex), t.Applicable, t.All)
+		Pct(res.Score), t.Count(Passed), t.Applicable(), Pct(res.ConformanceIndex), t.Applicable(), t.All())
 	var counts []string
 	for i := len(Ladder) - 1; i >= 0; i-- {
 		counts = append(counts, fmt.Sprintf("%s %d %s", Ladder[i].Emoji(), t.Count(Ladder[i]), Ladder[i]))
 	}
 	w("%s\n\n", strings.Join(counts, " · "))
 	w("The score is passed / applicable (applicable = passed + failed + errored); the conformance index is applicable / all checks. ")
-	w("Failed means the target misbehaved; errored means the suite broke or the target could not be reached.\n\n")
+	w("Failed means the target misbehaved; errored means the suite broke or the target could not be reached; ")
+	w("blocked means the check could not reach its starting point. Failed, errored and blocked checks fail the run.\n\n")
+	if gate := res.GateFailures(); len(gate) > 0 {
+		w("**The run fails:**\n\n")
+		for _, g := range gate {
+			w("- %s\n", mdText(oneLine(g)))
+		}
+		w("\n")
+	} else if res.Suite.Succeeded {
+		w("**The run passes:** no check failed, errored or was blocked, and every response conformed to the schema.\n\n")
+	}
 
 	if p := res.suiteWarnings(); len(p) > 0 {
 		w("> **⚠ The run itself had problems:**\n")
@@ -149,7 +199,7 @@ func (res *Results) Markdown() []byte {
 	// Matrix.
 	w("## Results matrix\n\n")
 	w("Rows are the starting status, columns the clause checked. A cell shows its worst outcome, then passed/applicable ")
-	w("(or the number of checks when none is applicable).\n\n")
+	w("(or the number of checks when none is applicable). %s\n\n", mdText(MatrixNote))
 	w("| Status \\ Check |")
 	for _, col := range res.Matrix.Columns {
 		title := res.Matrix.ColumnTitles[col]
@@ -179,6 +229,7 @@ func (res *Results) Markdown() []byte {
 		w("%s %s · ", Ladder[i].Emoji(), Ladder[i])
 	}
 	w("· no check\n\n")
+	w("%s %s\n\n", Blocked.Emoji(), mdText(LadderNote))
 
 	// Failures.
 	fails := res.Failures()
@@ -192,14 +243,18 @@ func (res *Results) Markdown() []byte {
 	for i, c := range fails {
 		w("### %d. %s %s: %s\n\n", i+1, c.Outcome.Emoji(), c.Outcome.Title(), mdText(c.Text))
 		w("- Labels: %s\n", mdLabels(c.Labels))
-		w("- Spec: %s", mdCode(c.Location))
-		if f := c.Failure; f != nil && f.Location != "" && f.Location != c.Location {
-			w(", failed at %s", mdCode(f.Location))
-			if f.Node != "" && f.Node != "It" {
-				w(" (in %s)", f.Node)
+		if c.Synthetic {
+			w("- Synthetic check `%s`: no spec of its own; the specs that received a violating response are named below and in rerun.txt\n\n", c.ID)
+		} else {
+			w("- Spec: %s", mdCode(c.Location))
+			if f := c.Failure; f != nil && f.Location != "" && f.Location != c.Location {
+				w(", failed at %s", mdCode(f.Location))
+				if f.Node != "" && f.Node != "It" {
+					w(" (in %s)", f.Node)
+				}
 			}
+			w("\n- Duration: %s\n\n", fmtSeconds(c.DurationSeconds))
 		}
-		w("\n- Duration: %s\n\n", fmtSeconds(c.DurationSeconds))
 		if f := c.Failure; f != nil {
 			w("Reason:\n\n%s\n", fence("text", firstLines(f.Message, ReasonLines)))
 			if f.Panic != "" {
@@ -237,6 +292,36 @@ func (res *Results) Markdown() []byte {
 		}
 	}
 
+	// Blocked.
+	if blocked := res.Blocked(); len(blocked) > 0 {
+		w("## Blocked (%d)\n\n", len(blocked))
+		w("These checks could not reach their starting point; they were not run, and they fail the run. ")
+		w("Re-run them with the failures (rerun.txt selects them too).\n\n")
+		w("| Status | Check | Spec | Reason |\n|---|---|---|---|\n")
+		for _, c := range blocked {
+			w("| `%s` | `%s` | %s | %s |\n", c.Status, c.Check, mdCell(c.Text), mdCell(firstLines(c.Reason, 3)))
+		}
+		w("\n")
+	}
+
+	// Schema conformance.
+	if sc := res.SchemaChecks(); len(sc) > 0 {
+		w("## Schema conformance by operation (%d)\n\n", len(sc))
+		w("Every response any spec received is validated against the pinned OpenAPI document and the fields Stripe always sends; ")
+		w("each operation and object type is a check of its own (column `schema`, row `any`), failed when any of its responses violated. ")
+		w("The specs that received a violating response are in rerun.txt.\n\n")
+		w("| Outcome | Operation | Object | Responses | Violating | Specs with violations |\n|---|---|---|---:|---:|---|\n")
+		for _, c := range sc {
+			if t := c.Schema; t != nil {
+				w("| %s %s | `%s` | `%s` | %d | %d | %s |\n", c.Outcome.Emoji(), c.Outcome, t.Operation, t.Object, t.Responses, t.Violating,
+					mdCell(strings.Join(firstN(t.ViolatingSpecs, violatingListed), ", ")))
+			} else {
+				w("| %s %s | %s | | | | |\n", c.Outcome.Emoji(), c.Outcome, mdCell(c.Text))
+			}
+		}
+		w("\n")
+	}
+
 	// Disabled and skipped.
 	var others []Check
 	for _, c := range res.Checks {
@@ -251,15 +336,15 @@ func (res *Results) Markdown() []byte {
 			if reason == "" {
 				reason = "not selected by the run's filters"
 			}
-			w("| %s %s | `%s` | `%s` | %s | %s |\n", c.Outcome.Emoji(), c.Outcome, c.Status, c.Check, mdCell(c.Text), mdCell(reason))
+			w("| %s %s | `%s` | `%s` | %s | %s |\n", c.Outcome.Emoji(), OutcomeText(c), c.Status, c.Check, mdCell(c.Text), mdCell(reason))
 		}
 		w("\n")
 	}
 
 	// Every check.
-	w("## All checks (%d)\n\n| Outcome | Status | Check | Op | Spec | Time |\n|---|---|---|---|---|---:|\n", len(res.Checks))
+	w("## All checks (%d)\n\n| Outcome | Status | Check | Op | Id | Spec | Time |\n|---|---|---|---|---|---|---:|\n", len(res.Checks))
 	for _, c := range res.Checks {
-		w("| %s %s | `%s` | `%s` | `%s` | %s | %s |\n", c.Outcome.Emoji(), c.Outcome, c.Status, c.Check, c.Op, mdCell(c.Text), fmtSeconds(c.DurationSeconds))
+		w("| %s %s | `%s` | `%s` | `%s` | %s | %s | %s |\n", c.Outcome.Emoji(), OutcomeText(c), c.Status, c.Check, c.Op, mdCode(c.ID), mdCell(c.Text), fmtSeconds(c.DurationSeconds))
 	}
 	w("\n")
 	w("_Generated %s; machine-readable results in results.json._\n", res.GeneratedAt)
@@ -282,10 +367,6 @@ func (res *Results) suiteWarnings() []string {
 	}
 	return out
 }
-
-// SuiteWarnings lists suite-level problems (failed BeforeSuite/AfterSuite nodes, Ginkgo's suite failure reasons,
-// checks that never reported).
-func (res *Results) SuiteWarnings() []string { return res.suiteWarnings() }
 
 // ExchangeStatus renders an exchange's outcome: "400 Bad Request (2 attempts, 12 ms)" or "no response".
 func ExchangeStatus(e Exchange) string {

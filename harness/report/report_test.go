@@ -27,13 +27,31 @@ func build(t *testing.T) (*Results, types.Report, map[string]Outcome) {
 	return Build(fixtureMeta(), r, fixtureOptions()), r, want
 }
 
+// tally counts the given outcomes.
+func tally(os ...Outcome) Totals {
+	var t Totals
+	for _, o := range os {
+		t.Add(o)
+	}
+	return t
+}
+
 func TestLadderOrder(t *testing.T) {
-	order := []Outcome{Disabled, Skipped, Passed, Failed, Errored}
+	order := []Outcome{Disabled, Skipped, Blocked, Passed, Failed, Errored}
+	if len(Ladder) != len(order) || int(NumOutcomes) != len(order)+1 {
+		t.Fatalf("ladder %v, NumOutcomes %d", Ladder, NumOutcomes)
+	}
 	for i, o := range order {
-		if o.Rank() != i {
-			t.Errorf("%s has rank %d, want %d", o, o.Rank(), i)
+		if Ladder[i] != o {
+			t.Errorf("Ladder[%d] = %s, want %s", i, Ladder[i], o)
+		}
+		if !o.Valid() || !(NoOutcome < o) {
+			t.Errorf("%s: valid %v, above NoOutcome %v", o, o.Valid(), NoOutcome < o)
 		}
 		for j, p := range order {
+			if (o < p) != (i < j) {
+				t.Errorf("%s < %s is %v, want %v", o, p, o < p, i < j)
+			}
 			want := o
 			if j > i {
 				want = p
@@ -43,8 +61,73 @@ func TestLadderOrder(t *testing.T) {
 			}
 		}
 	}
-	if Outcome("bogus").Rank() != -1 || Worse("", Disabled) != Disabled {
-		t.Error("an unknown or empty outcome must rank below Disabled")
+	if Worse(NoOutcome, Disabled) != Disabled || NoOutcome.Valid() || NumOutcomes.Valid() {
+		t.Error("NoOutcome must rank below Disabled, and neither it nor NumOutcomes is a valid outcome")
+	}
+	if Blocked.Applicable() || !Blocked.FailsRun() || Blocked.Bad() || Skipped.FailsRun() || !Errored.FailsRun() {
+		t.Error("blocked: not applicable, not bad, but fails the run")
+	}
+	if Blocked.Emoji() == Disabled.Emoji() || Blocked.Title() != "Blocked" || Blocked.Letter() != "B" || Outcome(200).Emoji() != "?" {
+		t.Errorf("tables: %q %q %q", Blocked.Emoji(), Blocked.Title(), Blocked.Letter())
+	}
+}
+
+func TestOutcomeJSONRoundTrip(t *testing.T) {
+	names := map[Outcome]string{Disabled: "disabled", Skipped: "skipped", Blocked: "blocked", Passed: "passed", Failed: "failed", Errored: "errored", NoOutcome: ""}
+	for o, name := range names {
+		b, err := json.Marshal(o)
+		if err != nil || string(b) != `"`+name+`"` {
+			t.Errorf("Marshal(%d) = %s, %v; want %q", o, b, err, name)
+		}
+		var back Outcome = 99
+		if err := json.Unmarshal(b, &back); err != nil || back != o {
+			t.Errorf("Unmarshal(%s) = %d, %v; want %d", b, back, err, o)
+		}
+		if o.String() != name {
+			t.Errorf("String(%d) = %q", o, o.String())
+		}
+	}
+	var o Outcome
+	for _, bad := range []string{`"great"`, `"Passed"`, `3`, `null`} {
+		if err := json.Unmarshal([]byte(bad), &o); err == nil && bad != "null" {
+			t.Errorf("Unmarshal(%s) accepted", bad)
+		}
+	}
+	if _, err := json.Marshal(Outcome(NumOutcomes)); err == nil {
+		t.Error("an out-of-range outcome was encoded")
+	}
+	// In a struct, as results.json and compat write it.
+	b, _ := json.Marshal(struct{ O []Outcome }{[]Outcome{Blocked, NoOutcome}})
+	if string(b) != `{"O":["blocked",""]}` {
+		t.Errorf("slice: %s", b)
+	}
+}
+
+func TestTotalsCountsAndJSON(t *testing.T) {
+	tt := tally(Passed, Passed, Failed, Blocked, Skipped, Disabled, Errored, NoOutcome)
+	if tt.Counts[Passed] != 2 || tt.Counts[Blocked] != 1 || tt.Counts[NoOutcome] != 0 || tt.All() != 7 || tt.Applicable() != 4 || tt.Worst() != Errored {
+		t.Fatalf("totals %+v all %d applicable %d worst %s", tt, tt.All(), tt.Applicable(), tt.Worst())
+	}
+	if (Totals{}).Worst() != NoOutcome || tally(Blocked, Skipped).Worst() != Blocked || tally(Blocked).Applicable() != 0 {
+		t.Error("worst or applicable of blocked")
+	}
+	b, err := json.Marshal(tt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"all":7,"applicable":4,"disabled":1,"skipped":1,"blocked":1,"passed":2,"failed":1,"errored":1}`; string(b) != want {
+		t.Errorf("JSON %s, want %s", b, want)
+	}
+	var back Totals
+	if err := json.Unmarshal(b, &back); err != nil || back != tt {
+		t.Errorf("round trip: %+v, %v", back, err)
+	}
+	// A file written before blocked existed.
+	if err := json.Unmarshal([]byte(`{"all":3,"applicable":2,"disabled":1,"skipped":0,"passed":1,"failed":1,"errored":0}`), &back); err != nil || back != tally(Disabled, Passed, Failed) {
+		t.Errorf("old totals: %+v, %v", back, err)
+	}
+	if err := json.Unmarshal([]byte(`{"passed":-1}`), &back); err == nil {
+		t.Error("a negative count was accepted")
 	}
 }
 
@@ -72,6 +155,11 @@ func TestClassify(t *testing.T) {
 		{"disabled by prefix", sk(types.SpecStateSkipped, labels.PrefixDisabled+"profile x does not support y"), Disabled},
 		{"disabled by entry", sk(types.SpecStateSkipped, "whatever", entry(labels.EntryDisabled, "races")), Disabled},
 		{"user skip", sk(types.SpecStateSkipped, "not applicable"), Skipped},
+		{"timing skip", sk(types.SpecStateSkipped, "did not overlap", entry(labels.EntrySkipKind, "timing")), Skipped},
+		{"blocked by prefix", sk(types.SpecStateSkipped, labels.PrefixBlocked+"requires_action could not be reached"), Blocked},
+		{"blocked by entry", sk(types.SpecStateSkipped, "x", entry(labels.EntryBlocked, `{"step":"reach requires_action","reason":"402"}`)), Blocked},
+		{"failed with a blocked entry", sk(types.SpecStateFailed, "x", entry(labels.EntryBlocked, `{"step":"s","reason":"r"}`)), Failed},
+		{"passed mentioning blocked", sk(types.SpecStatePassed, labels.PrefixBlocked), Passed},
 		{"filtered out", sk(types.SpecStateSkipped, ""), Skipped},
 		{"pending", sk(types.SpecStatePending, ""), Skipped},
 	}
@@ -84,18 +172,25 @@ func TestClassify(t *testing.T) {
 
 func TestEveryCheckIsReportedWithItsOutcome(t *testing.T) {
 	res, r, want := build(t)
-	if len(res.Checks) != len(want) {
-		t.Fatalf("%d checks, want %d (suite-level nodes must not count)", len(res.Checks), len(want))
+	if len(res.Checks) != len(want)+2 {
+		t.Fatalf("%d checks, want %d and 2 synthetic schema checks (suite-level nodes must not count)", len(res.Checks), len(want))
 	}
 	byID := map[string]Check{}
 	for _, c := range res.Checks {
+		if _, dup := byID[c.ID]; dup {
+			t.Errorf("duplicate id %q", c.ID)
+		}
 		byID[c.ID] = c
 	}
 	for _, sr := range r.SpecReports {
 		if !IsCheck(sr) {
 			continue
 		}
-		c, ok := byID[CheckID(sr.FullText())]
+		id := labels.Value(sr.Labels(), labels.FamilyID)
+		if id == "" {
+			id = CheckID(sr.FullText())
+		}
+		c, ok := byID[id]
 		if !ok {
 			t.Errorf("check %q missing", sr.FullText())
 			continue
@@ -111,7 +206,7 @@ func TestEveryCheckIsReportedWithItsOutcome(t *testing.T) {
 		}
 	}
 	// Full text is container texts and leaf text joined by " ".
-	c := byID[CheckID("Cancel a PaymentIntent from a cancelable status cancels an intent in requires_payment_method: 200, status canceled")]
+	c := byID["cancel.rpm"] // from the id:* label
 	if c.Text != "Cancel a PaymentIntent from a cancelable status cancels an intent in requires_payment_method: 200, status canceled" {
 		t.Errorf("text = %q", c.Text)
 	}
@@ -183,7 +278,7 @@ func TestSuiteProblems(t *testing.T) {
 	if len(res.Suite.Problems) != 1 || res.Suite.Problems[0].Node != "SynchronizedAfterSuite" || res.Suite.Problems[0].State != "failed" {
 		t.Fatalf("suite problems: %+v", res.Suite.Problems)
 	}
-	if res.Suite.Path != "/nonexistent/suites/cancel" || res.Suite.Description != suiteDesc || res.Suite.TotalSpecs != len(res.Checks) {
+	if res.Suite.Path != "/nonexistent/suites/cancel" || res.Suite.Description != suiteDesc || res.Suite.TotalSpecs != len(res.Checks)-len(res.SchemaChecks()) {
 		t.Errorf("suite: %+v", res.Suite)
 	}
 }
@@ -199,16 +294,22 @@ func TestMatrixWorstOf(t *testing.T) {
 		want     Outcome
 		counts   Totals
 	}{
-		{"requires_payment_method", "cancel", Failed, Totals{All: 2, Applicable: 2, Passed: 1, Failed: 1}},
-		{"requires_payment_method", "reason", Failed, Totals{All: 3, Applicable: 3, Passed: 2, Failed: 1}},
-		{"requires_payment_method", "idempotency", Passed, Totals{All: 2, Applicable: 1, Passed: 1, Disabled: 1}},
-		{"requires_payment_method", "errors", Failed, Totals{All: 1, Applicable: 1, Failed: 1}},
-		{"requires_payment_method", "races", Errored, Totals{All: 1, Applicable: 1, Errored: 1}},
-		{"requires_capture", "refund", Errored, Totals{All: 2, Applicable: 2, Errored: 2}},
-		{"processing", "cancel", Disabled, Totals{All: 1, Disabled: 1}},
-		{"canceled", "post-cancel", Skipped, Totals{All: 3, Skipped: 3}},
-		{"canceled", "rejection", Errored, Totals{All: 1, Applicable: 1, Errored: 1}},
-		{"any", "errors", Passed, Totals{All: 1, Applicable: 1, Passed: 1}},
+		{"requires_payment_method", "cancel", Failed, tally(Passed, Failed)},
+		{"requires_payment_method", "reason", Failed, tally(Passed, Passed, Failed)},
+		{"requires_payment_method", "idempotency", Passed, tally(Passed, Disabled)},
+		{"requires_payment_method", "errors", Failed, tally(Failed)},
+		{"requires_payment_method", "races", Errored, tally(Errored)},
+		{"requires_action", "reach", Failed, tally(Failed)},
+		{"requires_action", "cancel", Blocked, tally(Blocked)},
+		{"requires_action", "reason", Blocked, tally(Blocked)},
+		{"requires_capture", "reach", Passed, tally(Passed)},
+		{"requires_capture", "refund", Errored, tally(Errored, Errored)},
+		{"requires_capture", "races", Skipped, tally(Skipped)},
+		{"processing", "cancel", Disabled, tally(Disabled)},
+		{"canceled", "post-cancel", Skipped, tally(Skipped, Skipped, Skipped)},
+		{"canceled", "rejection", Errored, tally(Errored)},
+		{"any", "errors", Passed, tally(Passed)},
+		{"any", "schema", Failed, tally(Passed, Failed)}, // the synthetic schema checks
 	}
 	present := 0
 	for _, c := range cases {
@@ -231,7 +332,7 @@ func TestMatrixWorstOf(t *testing.T) {
 			}
 		}
 	}
-	// 10 above + succeeded×rejection + requires_payment_method×schema.
+	// the cases above + succeeded×rejection + requires_payment_method×schema.
 	if present != len(cases)+2 {
 		t.Errorf("%d cells present, want %d", present, len(cases)+2)
 	}
@@ -259,17 +360,18 @@ func TestUnlabelledChecksGetTheirOwnRowAndColumn(t *testing.T) {
 
 func TestScoreIndexAndTotals(t *testing.T) {
 	res, _, _ := build(t)
-	want := Totals{All: 19, Applicable: 14, Disabled: 2, Skipped: 3, Passed: 5, Failed: 3, Errored: 6}
-	if res.Totals != want {
+	want := Totals{Counts: [NumOutcomes]int{Disabled: 2, Skipped: 4, Blocked: 2, Passed: 7, Failed: 5, Errored: 6}}
+	if res.Totals != want || res.Totals.All() != 26 || res.Totals.Applicable() != 18 {
 		t.Fatalf("totals %+v, want %+v", res.Totals, want)
 	}
-	if res.Score == nil || *res.Score != 5.0/14 {
-		t.Errorf("score = %v, want 5/14", res.Score)
+	if res.Score == nil || *res.Score != 7.0/18 {
+		t.Errorf("score = %v, want 7/18", res.Score)
 	}
-	if res.ConformanceIndex == nil || *res.ConformanceIndex != 14.0/19 {
-		t.Errorf("index = %v, want 14/19", res.ConformanceIndex)
+	// Blocked checks are not applicable: the index drops.
+	if res.ConformanceIndex == nil || *res.ConformanceIndex != 18.0/26 {
+		t.Errorf("index = %v, want 18/26", res.ConformanceIndex)
 	}
-	if Pct(res.Score) != "35.7 %" || Pct(res.ConformanceIndex) != "73.7 %" || Pct(nil) != "n/a" {
+	if Pct(res.Score) != "38.9 %" || Pct(res.ConformanceIndex) != "69.2 %" || Pct(nil) != "n/a" {
 		t.Errorf("Pct: %s %s", Pct(res.Score), Pct(res.ConformanceIndex))
 	}
 
@@ -374,7 +476,8 @@ func TestRerunSelectsExactlyTheFailedAndErrored(t *testing.T) {
 	for _, sr := range r.SpecReports {
 		if IsCheck(sr) {
 			all = append(all, sr.FullText())
-			if want[sr.FullText()].Bad() {
+			// What fails the run, and the spec that received the response violating the schema.
+			if want[sr.FullText()].FailsRun() || strings.HasSuffix(sr.FullText(), "refuses the same Idempotency-Key with different parameters") {
 				wantSet[sr.FullText()] = true
 			}
 		}
@@ -393,8 +496,8 @@ func TestRerunSelectsExactlyTheFailedAndErrored(t *testing.T) {
 			t.Errorf("selects check %q which did not fail", x)
 		}
 	}
-	if !res.Rerun.Exact || res.Rerun.Count != 9 {
-		t.Errorf("rerun: exact %v count %d, want true 9", res.Rerun.Exact, res.Rerun.Count)
+	if !res.Rerun.Exact || res.Rerun.Count != 13 {
+		t.Errorf("rerun: exact %v count %d, want true 13", res.Rerun.Exact, res.Rerun.Count)
 	}
 	if strings.Contains(res.Rerun.Focus, "DISTINCTIVE") {
 		t.Error("the focus expression spells out a key")
@@ -467,6 +570,19 @@ func TestRerunReportsDuplicateTexts(t *testing.T) {
 	txt := string(res.RerunText("out"))
 	if !strings.Contains(txt, "# Not exact") {
 		t.Errorf("rerun.txt does not warn:\n%s", txt)
+	}
+}
+
+// A key in a failed spec's text is written as .+; when that also matches a passed spec, the expression says so.
+func TestRerunReportsMaskedTextsThatMatchOthers(t *testing.T) {
+	r := types.Report{SuiteDescription: "S", SpecReports: types.SpecReports{
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: "key sk_test_AAAAAAAAAAAAAAAA works", State: types.SpecStateFailed, Failure: types.Failure{Message: "x"}},
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: "key sk_test_BBBBBBBBBBBBBBBB works", State: types.SpecStatePassed},
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: "key other works", State: types.SpecStatePassed},
+	}}
+	res := Build(RunMeta{}, r, Options{})
+	if res.Rerun.Exact || len(res.Rerun.Extra) != 1 || res.Rerun.Extra[0] != "key sk_test_[REDACTED] works" || strings.Contains(res.Rerun.Focus, "AAAA") {
+		t.Fatalf("rerun: %+v", res.Rerun)
 	}
 }
 
@@ -612,11 +728,25 @@ func TestMarkdown(t *testing.T) {
 	md := string(b)
 	for _, want := range []string{
 		"# PaymentIntent cancel conformance — 127.0.0.1:12111",
-		"**Score: 35.7 %** (5 passed of 14 applicable) · **Conformance index: 73.7 %** (14 applicable of 19 checks)",
-		"| `requires_payment_method` | ❌ 1/2 | ❌ 2/3 |",
-		"| `processing` | 🚫 1 |",
-		"Legend: 💥 errored · ❌ failed · ✅ passed · ⏭ skipped · 🚫 disabled · · no check",
-		"## Failures and errors (9)",
+		"**Score: 38.9 %** (7 passed of 18 applicable) · **Conformance index: 69.2 %** (18 applicable of 26 checks)",
+		"💥 6 errored · ❌ 5 failed · ✅ 7 passed · 🧱 2 blocked · ⏭ 4 skipped · 🚫 2 disabled",
+		"**The run fails:**\n\n- 4 checks failed\n- 6 checks errored\n- 1 schema violation in cancel_payment_intent/payment_intent (3 responses checked)\n- requires_action could not be reached: 1 check blocked\n",
+		"| `requires_payment_method` | · | ❌ 1/2 | ❌ 2/3 |",
+		"| `requires_action` | ❌ 0/1 | 🧱 1 | 🧱 1 |",
+		"| `processing` | · | 🚫 1 |",
+		"| `any` | · | · | · | · | · | · | ❌ 1/2 | ✅ 1/1 |",
+		"Legend: 💥 errored · ❌ failed · ✅ passed · 🧱 blocked · ⏭ skipped · 🚫 disabled · · no check",
+		"🧱 Blocked sits between skipped and passed on the ladder",
+		"The reach column says whether the status drivers could bring a fresh intent into the row's status",
+		"## Failures and errors (11)",
+		"## Blocked (2)",
+		"| `requires_action` | `cancel` | Cancel a PaymentIntent cancels an intent in requires_action | reach requires_action: confirm answered 402 card_declined, key sk_test_\\[REDACTED\\] |",
+		"## Schema conformance by operation (2)",
+		"| ❌ failed | `cancel_payment_intent` | `payment_intent` | 3 | 1 | idempotency.mismatch |",
+		"| ✅ passed | `create_payment_intent` | `payment_intent` | 3 | 0 |  |",
+		"/canceled_at: expected integer, got string\n",
+		"| ⏭ skipped (timing) | `requires_capture` | `races` |",
+		"| ✅ passed | `requires_payment_method` | `cancel` | `cancel` | `cancel.rpm` |",
 		"#### Exchange 1: `POST /v1/payment_intents/pi_123/cancel?key=sk_test_[REDACTED]` → 400 Bad Request (2 attempts, 12 ms)",
 		"-H \"Authorization: Bearer $CONFORMANCE_API_KEY\"",
 		"Transport error: `dial tcp 127.0.0.1:9: connect: connection refused`",
@@ -778,7 +908,13 @@ func TestHTMLWellFormedAndSelfContained(t *testing.T) {
 	for _, want := range []string{
 		`<td class="o-failed" title="requires_payment_method × cancel: 1 failed, 1 passed">`,
 		`<td class="o-errored"`, `<td class="o-disabled"`, `<td class="o-skipped"`, `<td class="o-passed"`, `<td class="o-none"`,
-		`id="score">35.7 %</span>`,
+		`id="score">38.9 %</span>`,
+		`<td class="o-blocked" title="requires_action × cancel: 1 blocked">`,
+		`<h2 id="blocked">Blocked (2)</h2>`,
+		`<h2 id="schema">Schema conformance by operation (2)</h2>`,
+		`<a class="badge o-failed" href="#f-schema/cancel_payment_intent/payment_intent">failed</a>`,
+		`<li>1 schema violation in cancel_payment_intent/payment_intent (3 responses checked)</li>`,
+		`<span class="badge o-skipped">skipped</span> <small class="note">timing</small>`,
 		"&lt;script&gt;alert(1)&lt;/script&gt;", // a response body is escaped, not executed
 		"[x] {1,2} a|b .*&#43;? ^$ \\d",
 	} {

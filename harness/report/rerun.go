@@ -60,24 +60,28 @@ func FocusMatches(expr, suiteDescription, text string) (bool, error) {
 	return re.MatchString(suiteDescription + " " + text), nil
 }
 
-// ranSpec is one check's full text and whether it failed or errored.
-type ranSpec struct {
-	text string
-	bad  bool
+// rerunSelects reports whether a check's spec belongs in the rerun expression: it failed the run itself (failed,
+// errored, blocked), or it received a response that violated the schema, or its schema entry could not be read.
+// A synthetic check is no spec: its sources are selected instead.
+func (c *Check) rerunSelects() bool {
+	if c.Synthetic {
+		return false
+	}
+	return c.Outcome.FailsRun() || c.sawViolation() || len(c.seenErrs) > 0
 }
 
-// buildRerun builds the focus expression for the failed and errored checks and verifies it against every check:
-// it must select each bad one and no other.
-func buildRerun(desc string, specs []ranSpec, red func(string) string) Rerun {
+// buildRerun builds the focus expression for the specs that failed the run and verifies it against every spec: it
+// must select each of them and no other.
+func buildRerun(desc string, checks []Check, red func(string) string) Rerun {
 	out := Rerun{Exact: true}
-	var failed []string
-	for _, s := range specs {
-		if s.bad {
-			failed = append(failed, s.text)
+	var texts []string
+	for i := range checks {
+		if checks[i].rerunSelects() {
+			texts = append(texts, checks[i].text)
 		}
 	}
-	out.Count = len(failed)
-	out.Focus = focusExpression(desc, failed, red)
+	out.Count = len(texts)
+	out.Focus = focusExpression(desc, texts, red)
 	if out.Focus == "" {
 		return out
 	}
@@ -87,15 +91,19 @@ func buildRerun(desc string, specs []ranSpec, red func(string) string) Rerun {
 		out.Extra = append(out.Extra, "the expression does not compile: "+err.Error())
 		return out
 	}
-	for _, s := range specs {
-		got := re.MatchString(desc + " " + s.text)
+	for i := range checks {
+		c := &checks[i]
+		if c.Synthetic {
+			continue
+		}
+		want, got := c.rerunSelects(), re.MatchString(desc+" "+c.text)
 		switch {
-		case got && !s.bad: // another check with the same text as a failed one
+		case got && !want: // a masked part (".+") matches another spec's text too, or two specs share a text
 			out.Exact = false
-			out.Extra = append(out.Extra, red(s.text))
-		case !got && s.bad: // cannot happen: every bad text is in the expression
+			out.Extra = append(out.Extra, red(c.text))
+		case !got && want: // cannot happen: every selected text is in the expression
 			out.Exact = false
-			out.Extra = append(out.Extra, "(not selected although it failed) "+red(s.text))
+			out.Extra = append(out.Extra, "(not selected although it failed the run) "+red(c.text))
 		}
 	}
 	return out
@@ -111,16 +119,16 @@ func (res *Results) RerunText(dir string) []byte {
 		run = "(no run id)"
 	}
 	if res.Rerun.Focus == "" {
-		fmt.Fprintf(&b, "# Nothing to re-run: no check failed or errored in run %s against %s.\n", run, orNone(res.Meta.TargetHost))
+		fmt.Fprintf(&b, "# Nothing to re-run: no check failed, errored or was blocked, and no response violated the schema in run %s against %s.\n", run, orNone(res.Meta.TargetHost))
 		b.WriteString("# The last line is empty; note that an empty --focus selects every check.\n")
 		b.WriteString("\n")
 		return []byte(b.String())
 	}
-	fmt.Fprintf(&b, "# Re-run the %d failed and errored check(s) of run %s against %s:\n", res.Rerun.Count, run, orNone(res.Meta.TargetHost))
+	fmt.Fprintf(&b, "# Re-run the %d spec(s) that failed run %s against %s (failed, errored or blocked checks, and specs that received a response violating the schema):\n", res.Rerun.Count, run, orNone(res.Meta.TargetHost))
 	fmt.Fprintf(&b, "#   go tool ginkgo run --focus=\"$(tail -1 %s)\" ./suites/...\n", shellQuote(file))
 	b.WriteString("# The last line is a Go regular expression for Ginkgo's --focus, anchored, with each spec text quoted.\n")
 	if !res.Rerun.Exact {
-		b.WriteString("# Not exact: it also selects these checks (they share a failed check's text):\n")
+		b.WriteString("# Not exact: it also selects these specs (a key-shaped part of a selected text is written as .+, or two specs share a text):\n")
 		for _, x := range res.Rerun.Extra {
 			b.WriteString("#   " + oneLine(x) + "\n")
 		}

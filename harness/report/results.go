@@ -3,11 +3,15 @@
 //	results.json  every check with its outcome, the results matrix, score and conformance index (see Results)
 //	report.md     the same in Markdown, with every failure's exchanges and a curl line to reproduce each
 //	report.html   a self-contained page (inline CSS, no scripts, no external assets) with a coloured matrix
-//	rerun.txt     a Ginkgo --focus expression that selects exactly the failed and errored checks
+//	rerun.txt     a Ginkgo --focus expression that selects exactly the specs that failed the run
 //
-// A check is a spec (an It). Its outcome sits on the ladder Disabled < Skipped < Passed < Failed < Errored (see
-// Classify); its row in the matrix is its status:* label, its column its check:* label (package labels). The score is
-// passed / applicable and the conformance index applicable / all, where applicable = passed + failed + errored.
+// A check is a spec (an It), identified by its id:* label. Its outcome sits on the ladder Disabled < Skipped <
+// Blocked < Passed < Failed < Errored (see Classify); its row in the matrix is its status:* label, its column its
+// check:* label (package labels). Schema conformance is a verdict of its own: every spec's labels.EntrySchema
+// entries are summed into one synthetic check per operation/object pair (column "schema", row "any"), which fails
+// when any response of the pair violated the pinned document. The score is passed / applicable and the conformance
+// index applicable / all, where applicable = passed + failed + errored. The run fails (Suite.Succeeded false, see
+// GateFailures) when any check failed, errored or was blocked.
 //
 // Everything that reaches a file goes through redact.String: failure messages, exchanges, curl lines, even spec texts
 // and run metadata; the finished files are passed through it once more before they are written.
@@ -23,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -86,7 +91,9 @@ type Meta struct {
 type Suite struct {
 	Description string `json:"description"`
 	Path        string `json:"path,omitempty"`
-	Succeeded   bool   `json:"succeeded"`
+	// Succeeded is Ginkgo's verdict on the suite and no check failing the run (GateFailures is empty): a blocked
+	// check or a schema violation makes it false although Ginkgo counts neither as a failure.
+	Succeeded bool `json:"succeeded"`
 	// FailureReasons are Ginkgo's suite-level failure reasons (interrupted, timeout, BeforeSuite skipped, ...).
 	FailureReasons []string `json:"failure_reasons,omitempty"`
 	// TotalSpecs and SpecsThatWillRun are Ginkgo's pre-run counts. When a suite-level node (BeforeSuite) fails, no
@@ -105,62 +112,87 @@ type Problem struct {
 	Location string `json:"location,omitempty"`
 }
 
-// Totals counts the checks per outcome.
+// Totals counts the checks per outcome. In JSON it is an object with the keys all, applicable and one per outcome
+// (disabled, skipped, blocked, passed, failed, errored).
 type Totals struct {
-	All        int `json:"all"`
-	Applicable int `json:"applicable"` // passed + failed + errored
-	Disabled   int `json:"disabled"`
-	Skipped    int `json:"skipped"`
-	Passed     int `json:"passed"`
-	Failed     int `json:"failed"`
-	Errored    int `json:"errored"`
+	// Counts[o] is the number of checks with outcome o (Counts[NoOutcome] stays 0).
+	Counts [NumOutcomes]int
 }
 
-// Add counts one outcome.
+// Add counts one outcome; NoOutcome and out-of-range values are not counted.
 func (t *Totals) Add(o Outcome) {
-	t.All++
-	switch o {
-	case Disabled:
-		t.Disabled++
-	case Skipped:
-		t.Skipped++
-	case Passed:
-		t.Passed++
-	case Failed:
-		t.Failed++
-	case Errored:
-		t.Errored++
-	}
-	if o.Applicable() {
-		t.Applicable++
+	if o.Valid() {
+		t.Counts[o]++
 	}
 }
 
 // Count returns the number of checks with outcome o.
 func (t Totals) Count(o Outcome) int {
-	switch o {
-	case Disabled:
-		return t.Disabled
-	case Skipped:
-		return t.Skipped
-	case Passed:
-		return t.Passed
-	case Failed:
-		return t.Failed
-	case Errored:
-		return t.Errored
+	if !o.Valid() {
+		return 0
 	}
-	return 0
+	return t.Counts[o]
 }
 
-// Worst is the worst outcome counted ("" when nothing was counted).
-func (t Totals) Worst() Outcome {
-	for i := len(Ladder) - 1; i >= 0; i-- {
-		if t.Count(Ladder[i]) > 0 {
-			return Ladder[i]
+// All is the number of checks counted.
+func (t Totals) All() int {
+	n := 0
+	for _, o := range Ladder {
+		n += t.Counts[o]
+	}
+	return n
+}
+
+// Applicable is passed + failed + errored: the checks that count towards the score.
+func (t Totals) Applicable() int {
+	n := 0
+	for _, o := range Ladder {
+		if o.Applicable() {
+			n += t.Counts[o]
 		}
 	}
-	return ""
+	return n
+}
+
+// Worst is the worst outcome counted (NoOutcome when nothing was counted).
+func (t Totals) Worst() Outcome {
+	for o := NumOutcomes - 1; o > NoOutcome; o-- {
+		if t.Counts[o] > 0 {
+			return o
+		}
+	}
+	return NoOutcome
+}
+
+// MarshalJSON writes {"all":…,"applicable":…,"disabled":…,…,"errored":…}, the outcomes in ladder order.
+func (t Totals) MarshalJSON() ([]byte, error) {
+	b := []byte(`{"all":`)
+	b = strconv.AppendInt(b, int64(t.All()), 10)
+	b = append(b, `,"applicable":`...)
+	b = strconv.AppendInt(b, int64(t.Applicable()), 10)
+	for _, o := range Ladder {
+		b = append(b, `,"`+o.String()+`":`...)
+		b = strconv.AppendInt(b, int64(t.Counts[o]), 10)
+	}
+	return append(b, '}'), nil
+}
+
+// UnmarshalJSON reads the counts per outcome; all and applicable are derived from them, and an outcome missing from
+// an older file (blocked) counts 0.
+func (t *Totals) UnmarshalJSON(b []byte) error {
+	var m map[string]int
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("totals: %w", err)
+	}
+	*t = Totals{}
+	for _, o := range Ladder {
+		if n := m[o.String()]; n < 0 {
+			return fmt.Errorf("totals: %s is negative", o)
+		} else {
+			t.Counts[o] = n
+		}
+	}
+	return nil
 }
 
 // Matrix is the results matrix: rows are starting statuses (labels.Statuses order), columns are checks
@@ -188,24 +220,63 @@ func (m Matrix) Cell(row, column string) *Cell {
 	return m.Cells[row][column]
 }
 
-// Check is one spec's result.
+// Check is one spec's result, or a synthetic schema check (Synthetic) that the report derives from every spec's
+// labels.EntrySchema entries.
 type Check struct {
-	ID     string   `json:"id"`   // stable: derived from the text
+	// ID is the value of the spec's id:* label (stable across rewording); for a report of a suite without id labels,
+	// a hash of the text (CheckID). A synthetic check's id is "schema/<operation>/<object>".
+	ID     string   `json:"id"`
 	Text   string   `json:"text"` // container texts and the It's text joined by " " (Ginkgo's FullText)
 	Labels []string `json:"labels"`
 	Status string   `json:"status"` // value of the status:* label: the matrix row
-	Op     string   `json:"op"`     // value of the op:* label
+	Op     string   `json:"op"`     // value of the op:* label (a synthetic check: the API operation)
 	Check  string   `json:"check"`  // value of the check:* label: the matrix column
-	// Outcome is the check's place on the ladder; State is Ginkgo's own spec state.
+	// Synthetic marks a check that is no spec of its own: the schema conformance of one operation/object pair.
+	Synthetic bool `json:"synthetic,omitempty"`
+	// Outcome is the check's place on the ladder; State is Ginkgo's own spec state ("" for a synthetic check).
 	Outcome         Outcome `json:"outcome"`
 	State           string  `json:"state"`
 	DurationSeconds float64 `json:"duration_seconds"`
 	Attempts        int     `json:"attempts,omitempty"`
-	Location        string  `json:"location"` // of the It
-	// Reason is the skip message of a disabled or skipped check (empty when Ginkgo filtered it out).
+	Location        string  `json:"location"` // of the It ("" for a synthetic check)
+	// Reason is the skip message of a disabled, skipped or blocked check (empty when Ginkgo filtered it out); for a
+	// blocked check, the set-up step that failed and what the target answered.
 	Reason string `json:"reason,omitempty"`
+	// SkipKind is the labels.EntrySkipKind entry ("timing": the suite skipped because a timing precondition did
+	// not hold).
+	SkipKind string `json:"skip_kind,omitempty"`
+	// BlockedBy says where a blocked check's set-up stopped (from labels.EntryBlocked; nil without the entry).
+	BlockedBy *Blocker `json:"blocked_by,omitempty"`
+	// Schema tallies a synthetic check's responses.
+	Schema *SchemaTally `json:"schema,omitempty"`
 	// Failure is set for failed and errored checks.
 	Failure *Failure `json:"failure,omitempty"`
+
+	text     string              // the unredacted full text, for the rerun expression (never written)
+	seen     []labels.SchemaSeen // the spec's schema entries, before they are turned into synthetic checks
+	seenErrs []string            // schema entries that could not be decoded
+}
+
+// Blocker is where a blocked check's set-up stopped.
+type Blocker struct {
+	// Status is the starting status that could not be reached ("" when another set-up step failed).
+	Status string `json:"status,omitempty"`
+	// Step names the set-up step that failed ("reach requires_action").
+	Step string `json:"step,omitempty"`
+}
+
+// SchemaTally is what a synthetic schema check counted over the run.
+type SchemaTally struct {
+	Operation string `json:"operation"`
+	Object    string `json:"object"`
+	// Responses is how many responses of the pair were validated, Violating how many broke the schema or lacked a
+	// field Stripe always sends.
+	Responses int `json:"responses"`
+	Violating int `json:"violating"`
+	// Specs is how many specs received a response of the pair.
+	Specs int `json:"specs"`
+	// ViolatingSpecs are the ids of the specs that received a violating response, in report order.
+	ViolatingSpecs []string `json:"violating_specs,omitempty"`
 }
 
 // Failure details a failed or errored check.
@@ -241,13 +312,15 @@ type Exchange struct {
 	Curl           string      `json:"curl"`
 }
 
-// Rerun describes the expression that re-runs the failed and errored checks.
+// Rerun describes the expression that re-runs what failed the run: the failed, errored and blocked checks, and the
+// specs that received a response violating the schema (a failed synthetic check is no spec of its own).
 type Rerun struct {
-	// Focus is a Ginkgo --focus regular expression matching exactly the failed and errored checks ("" if none).
+	// Focus is a Ginkgo --focus regular expression matching exactly those specs ("" if none).
 	Focus string `json:"focus"`
-	// Count is the number of failed and errored checks.
+	// Count is the number of specs it selects.
 	Count int `json:"count"`
-	// Exact is false when other checks share a failed check's text and would re-run too (see Extra).
+	// Exact is false when the expression would re-run other specs too (see Extra): a spec text holding something
+	// shaped like a key is written with ".+" in place of the key, which may match another spec's text.
 	Exact bool     `json:"exact"`
 	Extra []string `json:"extra,omitempty"`
 }
@@ -365,7 +438,7 @@ func Load(path string) (*Results, error) {
 		return nil, fmt.Errorf("%s: results format version %d is newer than this tool understands (%d)", path, res.SchemaVersion, SchemaVersion)
 	}
 	for i := range res.Checks {
-		if res.Checks[i].Outcome.Rank() < 0 {
+		if !res.Checks[i].Outcome.Valid() {
 			return nil, fmt.Errorf("%s: check %q has unknown outcome %q", path, res.Checks[i].Text, res.Checks[i].Outcome)
 		}
 	}
@@ -412,7 +485,6 @@ func Build(meta RunMeta, r types.Report, opts Options) *Results {
 		res.Meta.DurationSeconds = meta.Finished.Sub(meta.Started).Seconds()
 	}
 
-	var ran []ranSpec
 	for _, sr := range r.SpecReports {
 		if !IsCheck(sr) {
 			if sr.State.Is(types.SpecStateFailureStates) {
@@ -425,17 +497,18 @@ func Build(meta RunMeta, r types.Report, opts Options) *Results {
 			}
 			continue
 		}
-		c := buildCheck(sr, red, opts.Secrets)
-		res.Checks = append(res.Checks, c)
-		ran = append(ran, ranSpec{text: sr.FullText(), bad: c.Outcome.Bad()})
+		res.Checks = append(res.Checks, buildCheck(sr, red, opts.Secrets))
 	}
+	sortChecks(res.Checks)
+	res.Checks = append(res.Checks, schemaChecks(res.Checks, red)...)
 	sortChecks(res.Checks)
 	for _, c := range res.Checks {
 		res.Totals.Add(c.Outcome)
 	}
 	res.Score, res.ConformanceIndex = scoreAndIndex(res.Totals)
 	res.Matrix = buildMatrix(res.Checks)
-	res.Rerun = buildRerun(r.SuiteDescription, ran, red)
+	res.Rerun = buildRerun(r.SuiteDescription, res.Checks, red)
+	res.Suite.Succeeded = r.SuiteSucceeded && len(res.GateFailures()) == 0
 	return res
 }
 
@@ -448,18 +521,19 @@ func (s Suite) withReasons(reasons []string, red func(string) string) Suite {
 
 // scoreAndIndex returns passed/applicable and applicable/all, nil where the denominator is 0.
 func scoreAndIndex(t Totals) (score, index *float64) {
-	if t.Applicable > 0 {
-		v := float64(t.Passed) / float64(t.Applicable)
+	if applicable := t.Applicable(); applicable > 0 {
+		v := float64(t.Count(Passed)) / float64(applicable)
 		score = &v
 	}
-	if t.All > 0 {
-		v := float64(t.Applicable) / float64(t.All)
+	if all := t.All(); all > 0 {
+		v := float64(t.Applicable()) / float64(all)
 		index = &v
 	}
 	return score, index
 }
 
-// CheckID derives a check's stable id from its spec text.
+// CheckID derives a check's id from its spec text: the id of a check whose spec has no id:* label (a report of an
+// older suite).
 func CheckID(text string) string {
 	sum := sha256.Sum256([]byte(text))
 	return "c" + hex.EncodeToString(sum[:5])
@@ -468,8 +542,12 @@ func CheckID(text string) string {
 func buildCheck(sr types.SpecReport, red func(string) string, secrets []string) Check {
 	all := sr.Labels()
 	text := sr.FullText()
+	id := labels.Value(all, labels.FamilyID)
+	if id == "" {
+		id = CheckID(text)
+	}
 	c := Check{
-		ID:              CheckID(text),
+		ID:              red(id),
 		Text:            red(text),
 		Labels:          redAll(all, red),
 		Status:          red(labels.Value(all, labels.FamilyStatus)),
@@ -480,12 +558,29 @@ func buildCheck(sr types.SpecReport, red func(string) string, secrets []string) 
 		DurationSeconds: sr.RunTime.Seconds(),
 		Location:        red(location(sr.LeafNodeLocation)),
 	}
+	c.text = text
 	if sr.NumAttempts > 1 {
 		c.Attempts = sr.NumAttempts
 	}
+	c.SkipKind = red(entryString(sr, labels.EntrySkipKind))
+	c.seen, c.seenErrs = schemaEntries(sr, red)
 	switch c.Outcome {
-	case Disabled, Skipped:
-		reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimLeft(sr.Failure.Message, " \t\r\n"), labels.PrefixDisabled))
+	case Disabled, Skipped, Blocked:
+		msg := strings.TrimLeft(sr.Failure.Message, " \t\r\n")
+		reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(msg, labels.PrefixDisabled), labels.PrefixBlocked))
+		if c.Outcome == Blocked {
+			if text := entryString(sr, labels.EntryBlocked); text != "" {
+				var b labels.Blocked
+				if err := json.Unmarshal([]byte(text), &b); err != nil {
+					reason = strings.TrimSpace(reason + " (the blocked entry could not be decoded: " + err.Error() + ")")
+				} else {
+					c.BlockedBy = &Blocker{Status: red(strings.TrimSpace(b.Status)), Step: red(strings.TrimSpace(b.Step))}
+					if r := joinNonEmpty(": ", b.Step, b.Reason); r != "" {
+						reason = r
+					}
+				}
+			}
+		}
 		if reason == "" && c.Outcome == Disabled {
 			if capability := entryString(sr, labels.EntryDisabled); capability != "" {
 				reason = "capability " + capability + " is disabled by the profile"
@@ -517,6 +612,17 @@ func buildCheck(sr types.SpecReport, red func(string) string, secrets []string) 
 		c.Failure = f
 	}
 	return c
+}
+
+// joinNonEmpty joins the parts that are not blank, trimmed, with sep.
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
 }
 
 func redAll(in []string, red func(string) string) []string {

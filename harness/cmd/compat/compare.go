@@ -85,7 +85,7 @@ func Compare(runs []input) *Comparison {
 			if !ok {
 				j = len(cmp.Checks)
 				index[key] = j
-				cmp.Checks = append(cmp.Checks, Row{ID: key, Text: c.Text, Status: c.Status, Check: c.Check.Check, Outcomes: make([]report.Outcome, n)})
+				cmp.Checks = append(cmp.Checks, Row{ID: key, Text: c.Text, Status: c.Status, Check: c.Check, Outcomes: make([]report.Outcome, n)})
 			}
 			r := &cmp.Checks[j]
 			r.Outcomes[i] = c.Outcome
@@ -103,9 +103,9 @@ func Compare(runs []input) *Comparison {
 			o := r.Outcomes[i]
 			r.Differs = r.Differs || o != r.Outcomes[0]
 			switch {
-			case r.Outcomes[0] != "" && o == "":
+			case r.Outcomes[0] != report.NoOutcome && o == report.NoOutcome:
 				cmp.Runs[i].Missing = append(cmp.Runs[i].Missing, r.ID)
-			case r.Outcomes[0] == "" && o != "":
+			case r.Outcomes[0] == report.NoOutcome && o != report.NoOutcome:
 				cmp.Runs[i].Appeared = append(cmp.Runs[i].Appeared, r.ID)
 			}
 		}

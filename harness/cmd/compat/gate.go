@@ -169,10 +169,10 @@ func judgeCheck(r *Row, i int, e *Expectation, now time.Time) (f Finding, ok boo
 // change describes an outcome change; "" is a check the run did not report.
 func change(from, to report.Outcome) string {
 	name := func(o report.Outcome) string {
-		if o == "" {
+		if o == report.NoOutcome {
 			return "missing"
 		}
-		return string(o)
+		return o.String()
 	}
 	return name(from) + " → " + name(to)
 }
@@ -185,7 +185,7 @@ func judgeIndex(rows []Row, i int, excused map[string]bool) (Finding, bool) {
 		base, o := r.Outcomes[0], r.Outcomes[i]
 		count(base, &baseAppl, &baseAll)
 		count(o, &rawAppl, &rawAll)
-		if excused[r.ID] && base != "" {
+		if excused[r.ID] && base != report.NoOutcome {
 			o = base
 		}
 		count(o, &adjAppl, &adjAll)
@@ -201,7 +201,7 @@ func judgeIndex(rows []Row, i int, excused map[string]bool) (Finding, bool) {
 }
 
 func count(o report.Outcome, appl, all *int) {
-	if o == "" {
+	if o == report.NoOutcome {
 		return
 	}
 	*all++
@@ -243,7 +243,7 @@ func judgeEntries(rows []Row, opts GateOptions) []EntryVerdict {
 func passesLater(r *Row) bool {
 	seen := false
 	for _, o := range r.Outcomes[1:] {
-		if o == "" {
+		if o == report.NoOutcome {
 			continue
 		}
 		if o != report.Passed {

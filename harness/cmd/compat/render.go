@@ -91,17 +91,17 @@ func writeSummary(b *md, runs []Run) {
 	row("Run id", func(r Run) string { return code(r.RunID) })
 	row("Started", func(r Run) string { return orDash(r.Started) })
 	row("**Score**", func(r Run) string {
-		return fmt.Sprintf("**%s** (%d/%d)", report.Pct(r.Score), r.Totals.Passed, r.Totals.Applicable)
+		return fmt.Sprintf("**%s** (%d/%d)", report.Pct(r.Score), r.Totals.Count(report.Passed), r.Totals.Applicable())
 	})
 	row("**Conformance index**", func(r Run) string {
-		return fmt.Sprintf("**%s** (%d/%d)", report.Pct(r.Index), r.Totals.Applicable, r.Totals.All)
+		return fmt.Sprintf("**%s** (%d/%d)", report.Pct(r.Index), r.Totals.Applicable(), r.Totals.All())
 	})
 	l := ladder()
 	for i := len(l) - 1; i >= 0; i-- {
 		o := l[i]
-		row(emoji(o)+" "+string(o), func(r Run) string { return fmt.Sprint(r.Counts[o]) })
+		row(emoji(o)+" "+o.String(), func(r Run) string { return fmt.Sprint(r.Counts[o]) })
 	}
-	row("Checks", func(r Run) string { return fmt.Sprint(r.Totals.All) })
+	row("Checks", func(r Run) string { return fmt.Sprint(r.Totals.All()) })
 	b.p("\n")
 }
 
@@ -203,7 +203,7 @@ func matrixCell(outs []report.Outcome) string {
 	same := true
 	for i, o := range outs {
 		parts[i] = "·"
-		if o != "" {
+		if o != report.NoOutcome {
 			parts[i] = emoji(o)
 		}
 		same = same && o == outs[0]
@@ -292,10 +292,10 @@ func failingRuns(g *Gate) map[string][]string {
 }
 
 func cellOutcome(r Row, i int, o report.Outcome) string {
-	if o == "" {
+	if o == report.NoOutcome {
 		return "—"
 	}
-	s := emoji(o) + " " + string(o)
+	s := emoji(o) + " " + o.String()
 	if r.SkipKinds != nil && r.SkipKinds[i] != "" {
 		s += " (" + cell(r.SkipKinds[i]) + ")"
 	}
