@@ -63,10 +63,11 @@ type Config struct {
 	APIKey         string        // sent as Bearer; refused by New if it contains "_live_"
 	StripeVersion  string        // sent as Stripe-Version header when non-empty
 	RequestTimeout time.Duration // per attempt, including reading the body; default 15s; the ctx deadline also applies
-	MaxRetries     int           // retries after the first attempt on 429, 503 and connection errors; default 2 (set -1 for none)
+	MaxRetries     int           // retries after the first attempt on 429, 503 and connection errors; default 2 (set -1 for none); a 429 gets up to MaxRateLimitRetries
 	RetryBackoff   time.Duration // base backoff, default 200ms, exponential with jitter, capped at 5s; honours Retry-After (seconds or HTTP date) up to 10s
 	RateLimit      float64       // max requests (attempts) per second from this client and its copies (token bucket); 0 = unlimited
-	RateBurst      int           // token bucket size; default 1 (requests are evenly spaced)
+	RateBurst      int           // token bucket size; default DefaultRateBurst
+	Throttle       Throttle      // if set, the rate limit to obey instead of RateLimit/RateBurst (e.g. a RemoteBucket shared by processes)
 	UserAgent      string        // default DefaultUserAgent
 	HTTPClient     *http.Client  // optional; default has keep-alives, MaxIdleConnsPerHost 64, and does not follow redirects
 	APIKeyEnv      string        // environment variable named in Exchange.Curl for the key; default CONFORMANCE_API_KEY
@@ -78,7 +79,7 @@ type Client struct {
 	cfg        Config
 	maxRetries int
 	hc         *http.Client
-	limiter    *limiter
+	throttle   Throttle // nil: unlimited
 	stats      *counters
 	recorder   *Recorder
 	secrets    []string
@@ -157,7 +158,7 @@ func New(cfg Config) (*Client, error) {
 		maxRetries = 0
 	}
 	if cfg.RateBurst == 0 {
-		cfg.RateBurst = 1
+		cfg.RateBurst = DefaultRateBurst
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
@@ -175,7 +176,7 @@ func New(cfg Config) (*Client, error) {
 		cfg:        cfg,
 		maxRetries: maxRetries,
 		hc:         cfg.HTTPClient,
-		limiter:    newLimiter(cfg.RateLimit, cfg.RateBurst),
+		throttle:   throttleOf(cfg),
 		stats:      &counters{},
 		secrets:    secrets,
 	}, nil
@@ -195,6 +196,18 @@ func defaultHTTPClient() *http.Client {
 
 // Config returns the effective configuration (defaults applied), with APIKey intact. For internal use: do not print it.
 func (c *Client) Config() Config { return c.cfg }
+
+// throttleOf is cfg.Throttle, else the in-process bucket for RateLimit, else nil (a nil *Bucket must not become a
+// non-nil Throttle).
+func throttleOf(cfg Config) Throttle {
+	if cfg.Throttle != nil {
+		return cfg.Throttle
+	}
+	if b := NewBucket(cfg.RateLimit, cfg.RateBurst); b != nil {
+		return b
+	}
+	return nil
+}
 
 // WithRecorder returns a shallow copy of c that also records every exchange into r (nil: no recording). The copy
 // shares the connection pool, rate limiter and Stats with c.
@@ -244,7 +257,7 @@ type Request struct {
 	BasicAuth        bool        // send the key as HTTP Basic username (empty password) instead of Bearer
 	Header           http.Header // extra headers, applied last: they replace the client's; a key with no values removes that header
 	RawBody          []byte      // if non-nil, sent verbatim instead of Params (with Header's Content-Type, or none)
-	NoThrottle       bool        // the first attempt bypasses the client's rate limit (requests that must race); retries do not
+	Race             *Race       // requests that must overlap: their first attempts take their tokens together and leave at once (NewRace)
 }
 
 // Response is an HTTP response of any status.
@@ -314,7 +327,9 @@ func (c *Client) Post(ctx context.Context, path string, params Params) (*Respons
 }
 
 // Do sends req, retrying 429, 503 and connection errors when that is safe: GET always, POST only with an
-// Idempotency-Key (the same one on every attempt). It returns a *Response for any HTTP status and a
+// Idempotency-Key (the same one on every attempt). A response with Stripe-Should-Retry: false is never retried, one
+// with Stripe-Should-Retry: true is; a 429 rate_limit is retried up to MaxRateLimitRetries times rather than
+// MaxRetries (a 429 lock_timeout gets MaxRetries). It returns a *Response for any HTTP status and a
 // *TransportError otherwise. If ctx ends while waiting to retry, the last response is returned (or, when the last
 // attempt had no response, a TransportError).
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
@@ -369,8 +384,12 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	for attempt := 1; ; attempt++ {
 		var throttled time.Duration
 		var werr error
-		if !(attempt == 1 && req.NoThrottle) {
-			throttled, werr = c.limiter.wait(ctx)
+		joined := false
+		if attempt == 1 && req.Race != nil {
+			throttled, joined, werr = req.Race.join(ctx, c.throttle)
+		}
+		if !joined {
+			throttled, werr = throttle(ctx, c.throttle, 1)
 		}
 		c.stats.throttle.Add(int64(throttled))
 		waited += throttled
@@ -391,11 +410,16 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		var delay time.Duration
 		if aerr == nil {
 			last, lastErr = &res, nil
-			if !retryableStatus(res.status) || !canRetry || attempt > c.maxRetries {
+			retry, limited := shouldRetry(res.status, res.header, res.body)
+			if !retry || !canRetry || (attempt > c.maxRetries && !(limited && attempt <= MaxRateLimitRetries)) {
 				break
 			}
 			delay = retryDelay(attempt, c.cfg.RetryBackoff, res.header)
-			ex.RetryLog = append(ex.RetryLog, fmt.Sprintf("attempt %d: %s; retrying in %s", attempt, statusLine(res.status), delay.Round(time.Millisecond)))
+			note := ""
+			if code := errorCode(res.status, res.body); code != "" {
+				note = " (" + truncate(code, 40) + ")"
+			}
+			ex.RetryLog = append(ex.RetryLog, fmt.Sprintf("attempt %d: %s%s; retrying in %s", attempt, statusLine(res.status), note, delay.Round(time.Millisecond)))
 		} else {
 			last, lastErr = nil, aerr
 			if !canRetry || attempt > c.maxRetries || !isConnectionError(ctx, aerr) {
@@ -553,8 +577,37 @@ func isSafeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
-func retryableStatus(s int) bool {
-	return s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable
+// shouldRetry says whether a response may be retried (when the request is safe to repeat), and whether it is a rate
+// limit, whose retries are not counted against MaxRetries. Stripe-Should-Retry decides when present, as in Stripe's
+// libraries; otherwise 429 and 503 are retried. A 429 lock_timeout (another request holds the object) gets
+// MaxRetries, as in Stripe's libraries (stripe-go's MaxNetworkRetries); any other 429 (rate_limit) is a rate limit:
+// unlike stripe-go, which does not retry it, the suite does, up to MaxRateLimitRetries, since it paces itself and a
+// spec must not fail because the account's limit was reached.
+func shouldRetry(status int, h http.Header, body []byte) (retry, limited bool) {
+	limited = status == http.StatusTooManyRequests && errorCode(status, body) != "lock_timeout"
+	switch strings.TrimSpace(h.Get("Stripe-Should-Retry")) {
+	case "false":
+		return false, false
+	case "true":
+		return true, limited
+	}
+	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable, limited
+}
+
+// errorCode is a 429's error.code (rate_limit, lock_timeout), or "".
+func errorCode(status int, body []byte) string {
+	if status != http.StatusTooManyRequests {
+		return ""
+	}
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	return e.Error.Code
 }
 
 // retryDelay is the wait before retry number `attempt` (1-based): Retry-After when the response has one (capped at

@@ -900,23 +900,3 @@ func TestBaseURLWithCredentialsIsRefused(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
-
-// Requests that must race bypass the rate limit on their first attempt; others wait their turn.
-func TestNoThrottleBypassesRateLimit(t *testing.T) {
-	rs := newRecServer(t, nil)
-	c := newTestClient(t, rs.URL, func(c *Config) { c.RateLimit = 0.5 }) // one request per 2 s
-	ctx := context.Background()
-	mustDo(t, c, ctx, Request{Method: "GET", Path: "/a"}) // uses the only token
-	before := c.Stats().ThrottleTime
-	for i := 0; i < 3; i++ {
-		mustDo(t, c, ctx, Request{Method: "POST", Path: "/race", NoThrottle: true})
-	}
-	if got := c.Stats().ThrottleTime - before; got != 0 {
-		t.Errorf("NoThrottle requests waited %s for the limiter", got)
-	}
-	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	defer cancel()
-	if _, err := c.Do(short, Request{Method: "GET", Path: "/b"}); err == nil {
-		t.Error("a throttled request went through at once: the limiter is not applied")
-	}
-}

@@ -3,20 +3,23 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// The limiter's schedule, checked against a fake clock: exact, no wall-clock timing involved.
-func TestLimiterSchedule(t *testing.T) {
+// The bucket's schedule, checked against a fake clock: exact, no wall-clock timing involved.
+func TestBucketSchedule(t *testing.T) {
 	now := time.Unix(1000, 0)
-	l := newLimiter(10, 3) // one token per 100ms, 3 banked
-	l.now = func() time.Time { return now }
+	b := NewBucket(10, 3) // one token per 100ms, 3 banked
 	var got []time.Duration
 	for i := 0; i < 6; i++ {
-		got = append(got, l.reserve())
+		got = append(got, b.l.ReserveN(now, 1).DelayFrom(now))
 	}
 	want := []time.Duration{0, 0, 0, 100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}
 	for i := range want {
@@ -24,29 +27,19 @@ func TestLimiterSchedule(t *testing.T) {
 			t.Fatalf("reservations at one instant: %v, want %v", got, want)
 		}
 	}
-	// After a long idle period the bucket is full again, but never fuller than the burst.
+	// After a long idle period the bucket is full again, but never fuller than the burst; three tokens at once.
 	now = now.Add(10 * time.Second)
-	for i, w := range []time.Duration{0, 0, 0, 100 * time.Millisecond} {
-		if d := l.reserve(); d != w {
-			t.Fatalf("after idle, reservation %d waits %s, want %s", i, d, w)
-		}
+	if d := b.l.ReserveN(now, 3).DelayFrom(now); d != 0 {
+		t.Fatalf("after idle, 3 tokens together wait %s", d)
 	}
-	// A cancelled reservation gives its slot back.
-	l.cancel()
-	if d := l.reserve(); d != 100*time.Millisecond {
-		t.Fatalf("after cancel, wait %s, want 100ms", d)
+	if d := b.l.ReserveN(now, 1).DelayFrom(now); d != 100*time.Millisecond {
+		t.Fatalf("after the burst, wait %s, want 100ms", d)
 	}
-
-	// Burst 1 spaces requests evenly.
-	l1 := newLimiter(4, 0)
-	l1.now = func() time.Time { return now }
-	for i := 0; i < 4; i++ {
-		if d := l1.reserve(); d != time.Duration(i)*250*time.Millisecond {
-			t.Fatalf("burst 1: reservation %d waits %s", i, d)
-		}
+	if NewBucket(0, 5) != nil {
+		t.Error("RateLimit 0 must mean no bucket")
 	}
-	if newLimiter(0, 5) != nil {
-		t.Error("RateLimit 0 must mean no limiter")
+	if err := b.WaitN(context.Background(), 4); err == nil || !strings.Contains(err.Error(), "holds 3 tokens") {
+		t.Errorf("4 tokens from a bucket of 3: %v", err)
 	}
 }
 
@@ -55,7 +48,7 @@ func TestLimiterSchedule(t *testing.T) {
 func TestRateLimitAcrossGoroutines(t *testing.T) {
 	rs := newRecServer(t, nil)
 	const rate, n = 25.0, 12
-	c := newTestClient(t, rs.URL, func(c *Config) { c.RateLimit = rate })
+	c := newTestClient(t, rs.URL, func(c *Config) { c.RateLimit, c.RateBurst = rate, 1 })
 	cp := c.WithRecorder(NewRecorder())
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
@@ -106,7 +99,7 @@ func TestRateLimitAcrossGoroutines(t *testing.T) {
 
 func TestRateLimitWaitRespectsContext(t *testing.T) {
 	rs := newRecServer(t, nil)
-	c := newTestClient(t, rs.URL, func(c *Config) { c.RateLimit = 0.2 }) // one request per 5s
+	c := newTestClient(t, rs.URL, func(c *Config) { c.RateLimit, c.RateBurst = 0.2, 1 }) // one request per 5s
 	mustDo(t, c, context.Background(), Request{Method: "GET", Path: "/first"})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -134,4 +127,170 @@ func TestRateLimitWaitRespectsContext(t *testing.T) {
 	if el := time.Since(start); el > 2*time.Second {
 		t.Errorf("cancelled wait took %s", el)
 	}
+}
+
+// barrierServer answers each request only once want requests have arrived (or after a bounded wait), and says in
+// the body whether the barrier was reached: a request spaced out by the rate limit arrives too late to be "together".
+func barrierServer(t *testing.T, want int) *recServer {
+	t.Helper()
+	var mu sync.Mutex
+	arrived := 0
+	all := make(chan struct{})
+	return newRecServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		arrived++
+		if arrived == want {
+			close(all)
+		}
+		mu.Unlock()
+		together := true
+		select {
+		case <-all:
+		case <-time.After(2 * time.Second): // bounded: a spaced-out request never sees the others
+			together = false
+		}
+		_, _ = fmt.Fprintf(w, `{"together":%t}`, together)
+	})
+}
+
+// race sends n requests through c as one Race and returns their bodies.
+func race(t *testing.T, c *Client, n int) []string {
+	t.Helper()
+	rc := NewRace(n)
+	bodies := make([]string, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			r, err := c.Do(context.Background(), Request{Method: "POST", Path: "/race", Race: rc})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			bodies[i] = string(r.Body)
+		}(i)
+	}
+	wg.Wait()
+	return bodies
+}
+
+// A Race takes the tokens of all its requests in one reservation and sends them together, even when the rate alone
+// would space them a second apart; the bucket is charged for every one of them.
+func TestRaceTakesItsTokensTogether(t *testing.T) {
+	const n = 5
+	rs := barrierServer(t, n)
+	b := NewBucket(1, n) // one token a second
+	rec := &recordingThrottle{t: b}
+	c := newTestClient(t, rs.URL, func(c *Config) { c.Throttle = rec })
+	for i, body := range race(t, c, n) {
+		if body != `{"together":true}` {
+			t.Errorf("racing request %d was not in flight with the others: %s", i, body)
+		}
+	}
+	if got := rec.calls(); len(got) != 1 || got[0] != n {
+		t.Errorf("a race of %d asked the bucket for %v tokens; want one reservation of %d", n, got, n)
+	}
+	if tok := b.Tokens(); tok >= 1 {
+		t.Errorf("the bucket still holds %.2f tokens after a race of %d: the racing requests were not charged", tok, n)
+	}
+	// A member beyond n pays for itself: the bucket is empty, so it cannot leave within 100ms.
+	rc := NewRace(1)
+	short, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, _, _ = rc.join(short, b) // the first member takes the race's one token (or times out)
+	if _, err := c.Do(short, Request{Method: "GET", Path: "/extra", Race: rc}); err == nil {
+		t.Error("a request beyond the race's size went out without a token")
+	}
+}
+
+// A 429 rate_limit is retried past MaxRetries, within MaxRateLimitRetries; a 429 lock_timeout gets MaxRetries, as in
+// Stripe's libraries. The retry log names the error code.
+func TestRetry429UnderASustainedLimit(t *testing.T) {
+	for code, attempts := range map[string]int{"rate_limit": 7, "lock_timeout": 3} {
+		rs := newRecServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+			if n <= 6 {
+				w.Header().Set("Retry-After", "0")
+				w.WriteHeader(429)
+				_, _ = fmt.Fprintf(w, `{"error":{"type":"invalid_request_error","code":%q}}`, code)
+				return
+			}
+			_, _ = io.WriteString(w, `{}`)
+		})
+		c := newTestClient(t, rs.URL, nil) // default MaxRetries 2
+		r := mustDo(t, c, context.Background(), Request{Method: "POST", Path: "/v1/payment_intents/pi_1/cancel"})
+		if want := map[bool]int{true: 200, false: 429}[attempts == 7]; r.Status != want || r.Exchange.Attempts != attempts {
+			t.Errorf("%s: status %d after %d attempts; want %d after %d", code, r.Status, r.Exchange.Attempts, want, attempts)
+		}
+		if len(r.Exchange.RetryLog) == 0 || !strings.Contains(r.Exchange.RetryLog[0], "429 Too Many Requests ("+code+")") {
+			t.Errorf("%s: retry log %q", code, r.Exchange.RetryLog)
+		}
+	}
+
+	// Never more than MaxRateLimitRetries retries, even without a deadline.
+	rs := newRecServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(429)
+	})
+	c := newTestClient(t, rs.URL, nil)
+	r := mustDo(t, c, context.Background(), Request{Method: "GET", Path: "/x"})
+	if r.Status != 429 || len(rs.requests()) != MaxRateLimitRetries+1 {
+		t.Errorf("status %d, server saw %d requests; want %d", r.Status, len(rs.requests()), MaxRateLimitRetries+1)
+	}
+	// MaxRetries -1 means no retry at all, 429 included; a POST without an Idempotency-Key is never retried.
+	for name, mod := range map[string]func(*Config){"MaxRetries -1": func(c *Config) { c.MaxRetries = -1 }, "no key": nil} {
+		rs := newRecServer(t, statusThen(429, 429))
+		c := newTestClient(t, rs.URL, mod)
+		req := Request{Method: "GET", Path: "/x"}
+		if mod == nil {
+			req = Request{Method: "POST", Path: "/x", NoIdempotencyKey: true}
+		}
+		if r := mustDo(t, c, context.Background(), req); r.Status != 429 || len(rs.requests()) != 1 {
+			t.Errorf("%s: status %d, server saw %d requests", name, r.Status, len(rs.requests()))
+		}
+	}
+}
+
+// Stripe-Should-Retry decides when present: false stops the retries of a 429 or 503, true retries a 409.
+func TestStripeShouldRetry(t *testing.T) {
+	for _, tc := range []struct {
+		status   int
+		header   string
+		attempts int
+	}{
+		{429, "false", 1}, {503, "false", 1}, {409, "true", 3}, {429, "", MaxRateLimitRetries + 1}, {409, "", 1},
+	} {
+		rs := newRecServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+			if tc.header != "" {
+				w.Header().Set("Stripe-Should-Retry", tc.header)
+			}
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(tc.status)
+		})
+		c := newTestClient(t, rs.URL, nil)
+		r := mustDo(t, c, context.Background(), Request{Method: "POST", Path: "/x"})
+		if r.Status != tc.status || len(rs.requests()) != tc.attempts {
+			t.Errorf("%d with Stripe-Should-Retry %q: status %d, server saw %d requests, want %d", tc.status, tc.header, r.Status, len(rs.requests()), tc.attempts)
+		}
+	}
+}
+
+// recordingThrottle records the size of every WaitN.
+type recordingThrottle struct {
+	t  Throttle
+	mu sync.Mutex
+	ns []int
+}
+
+func (r *recordingThrottle) WaitN(ctx context.Context, n int) error {
+	r.mu.Lock()
+	r.ns = append(r.ns, n)
+	r.mu.Unlock()
+	return r.t.WaitN(ctx, n)
+}
+
+func (r *recordingThrottle) calls() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int(nil), r.ns...)
 }

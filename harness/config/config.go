@@ -5,7 +5,11 @@
 //  1. the defaults documented on each Config field (and the built-in profiles, see DefaultProfiles);
 //  2. the repo-root ginkgo.yaml (or the file named by $CONFORMANCE_CONFIG);
 //  3. environment variables: CONFORMANCE_TARGET_URL, CONFORMANCE_API_KEY (or the variable named by api_key_env),
-//     CONFORMANCE_PROFILE, CONFORMANCE_REPORT_DIR. An empty variable counts as unset.
+//     CONFORMANCE_PROFILE, CONFORMANCE_REPORT_DIR, CONFORMANCE_REFERENCE_DELAY, CONFORMANCE_RATE_LIMIT. An empty
+//     variable counts as unset.
+//
+// rate_limit alone has a fourth source, the active profile's rate_limit: CONFORMANCE_RATE_LIMIT wins, then a
+// top-level rate_limit in the file (when the key is there, even 0), then the profile's, then 0 (unlimited).
 //
 // The API key never comes from the file, and no error or String output ever contains it.
 package config
@@ -22,6 +26,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +47,8 @@ const (
 	EnvReportDir = "CONFORMANCE_REPORT_DIR" // overrides report_dir (relative: against the repo root)
 	// EnvReferenceDelay overrides reference_delay (a Go duration, e.g. "100ms").
 	EnvReferenceDelay = "CONFORMANCE_REFERENCE_DELAY"
+	// EnvRateLimit overrides rate_limit and the profile's rate_limit (requests per second; 0 = unlimited).
+	EnvRateLimit = "CONFORMANCE_RATE_LIMIT"
 )
 
 // Defaults.
@@ -54,6 +61,7 @@ const (
 	DefaultSpecTimeout       = 60 * time.Second
 	DefaultClockSkew         = 120 * time.Second
 	DefaultRateLimit         = 0.0
+	StripeTestRateLimit      = 25.0 // requests per second per account in Stripe's test mode (docs.stripe.com/rate-limits)
 	DefaultMaxRetries        = 2
 	DefaultReportDir         = "./conformance-report"
 	DefaultProcessingTimeout = 30 * time.Second
@@ -97,8 +105,10 @@ type Config struct {
 	SpecTimeout Duration `yaml:"spec_timeout"`
 	// ClockSkew is the tolerance when comparing canceled_at/created with the local request window. Default 120s.
 	ClockSkew Duration `yaml:"clock_skew"`
-	// RateLimit caps requests per second per suite process (0 = unlimited). Default 0. Real Stripe test mode allows
-	// 25/s account-wide; parallel processes each get this rate.
+	// RateLimit is the account's request budget for the whole run, in requests (HTTP attempts) per second; parallel
+	// Ginkgo processes share it (process 1 serves the bucket). 0 = unlimited. Default: the active profile's
+	// rate_limit (stripe-test: 25, Stripe's test-mode limit), else 0. A rate_limit key in the file wins over the
+	// profile's, and CONFORMANCE_RATE_LIMIT over both; RateLimitSource says which applied.
 	RateLimit float64 `yaml:"rate_limit"`
 	// MaxRetries is how often a 429, a 503 or a connection error is retried (-1 = never). Default 2.
 	MaxRetries int `yaml:"max_retries"`
@@ -119,6 +129,9 @@ type Config struct {
 	File string `yaml:"-"`
 	// APIKeySource names where APIKey came from: an environment variable name, "default (embedded reference)", or "".
 	APIKeySource string `yaml:"-"`
+	// RateLimitSource names where RateLimit came from: "CONFORMANCE_RATE_LIMIT", "the config file", `profile "NAME"`,
+	// or "default". Set by loading.
+	RateLimitSource string `yaml:"-"`
 }
 
 // Profile is a kind of target: what it can do.
@@ -130,6 +143,9 @@ type Profile struct {
 	// Statuses lists the PaymentIntent statuses the status drivers can bring an intent into on this target (from
 	// Statuses); empty means all of them. A spec that needs another status is reported disabled, never failed.
 	Statuses []string `yaml:"statuses,omitempty"`
+	// RateLimit is the request budget of such a target's account, in requests per second for the whole run (0 =
+	// none), used when neither the file's top-level rate_limit nor CONFORMANCE_RATE_LIMIT sets one.
+	RateLimit float64 `yaml:"rate_limit,omitempty"`
 }
 
 // Statuses are the PaymentIntent statuses a profile may list.
@@ -156,6 +172,7 @@ func DefaultProfiles() map[string]Profile {
 				CapIncrementAuthorization: false, // needs IC+ pricing on the account
 				CapRefundObjects:          true,
 			},
+			RateLimit: StripeTestRateLimit,
 		},
 		"stripe-mock": {
 			Description: "stripe-mock, Stripe's stateless official mock: a schema-shape control only",
@@ -281,6 +298,7 @@ func load(path, root string, env func(string) (string, bool)) (Config, error) {
 	}
 	c := Default()
 	c.Root = root
+	fileRate := false // whether the file has a top-level rate_limit
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -294,6 +312,10 @@ func load(path, root string, env func(string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("config: %s: %s", path, msg)
 		}
 		c.File = path
+		var top struct {
+			RateLimit *float64 `yaml:"rate_limit"`
+		}
+		fileRate = yaml.Unmarshal(data, &top) == nil && top.RateLimit != nil
 	}
 
 	if v := getenv(EnvTargetURL); v != "" {
@@ -311,6 +333,20 @@ func load(path, root string, env func(string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("config: %s=%q is not a duration (e.g. 100ms): %v", EnvReferenceDelay, v, err)
 		}
 		c.ReferenceDelay = Duration{d}
+	}
+	switch v := getenv(EnvRateLimit); {
+	case v != "":
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %s=%q is not a number of requests per second (0 = unlimited)", EnvRateLimit, v)
+		}
+		c.RateLimit, c.RateLimitSource = r, EnvRateLimit
+	case fileRate:
+		c.RateLimitSource = "the config file"
+	case c.ActiveProfile().RateLimit != 0:
+		c.RateLimit, c.RateLimitSource = c.ActiveProfile().RateLimit, fmt.Sprintf("profile %q", c.Profile)
+	default:
+		c.RateLimitSource = "default"
 	}
 	c.APIKey, c.APIKeySource = "", ""
 	if v := getenv(EnvAPIKey); v != "" {
@@ -401,6 +437,9 @@ func (c Config) Validate() error {
 		if len(unknown) > 0 {
 			sort.Strings(unknown)
 			add("profile %q has unknown capabilities %s (known: %s)", name, strings.Join(quoteAll(unknown), ", "), strings.Join(Capabilities, ", "))
+		}
+		if r := c.Profiles[name].RateLimit; r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+			add("profile %q: rate_limit must be a number >= 0 (0 = none)", name)
 		}
 		for _, st := range c.Profiles[name].Statuses {
 			if !slices.Contains(Statuses, st) {
@@ -510,7 +549,10 @@ func (c Config) String() string {
 		c.RequestTimeout.Duration, c.SpecTimeout.Duration, c.ProcessingTimeout.Duration, c.ClockSkew.Duration)
 	rate := "unlimited"
 	if c.RateLimit > 0 {
-		rate = fmt.Sprintf("%g requests/s", c.RateLimit)
+		rate = fmt.Sprintf("%g requests/s for the whole run", c.RateLimit)
+	}
+	if c.RateLimitSource != "" {
+		rate += " (" + c.RateLimitSource + ")"
 	}
 	fmt.Fprintf(&b, "rate limit:         %s; max retries %d\n", rate, c.MaxRetries)
 	fmt.Fprintf(&b, "report dir:         %s\n", c.ReportDir)

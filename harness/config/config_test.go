@@ -483,3 +483,51 @@ func TestProfileStatuses(t *testing.T) {
 		t.Errorf("Validate = %v", err)
 	}
 }
+
+// rate_limit: CONFORMANCE_RATE_LIMIT, then a top-level rate_limit in the file (even 0), then the active profile's,
+// then 0.
+func TestRateLimitPrecedence(t *testing.T) {
+	key := map[string]string{EnvAPIKey: "sk_test_x"}
+	withEnv := func(k, v string) map[string]string {
+		m := map[string]string{EnvAPIKey: "sk_test_x", k: v}
+		return m
+	}
+	for _, tc := range []struct {
+		name   string
+		file   string
+		env    map[string]string
+		want   float64
+		source string
+	}{
+		{"stripe-test profile", "profile: stripe-test\n", key, StripeTestRateLimit, `profile "stripe-test"`},
+		{"reference profile", "profile: reference\n", key, 0, "default"},
+		{"file beats profile", "profile: stripe-test\nrate_limit: 10\n", key, 10, "the config file"},
+		{"file 0 beats profile", "profile: stripe-test\nrate_limit: 0\n", key, 0, "the config file"},
+		{"env beats file", "profile: stripe-test\nrate_limit: 10\n", withEnv(EnvRateLimit, "7.5"), 7.5, EnvRateLimit},
+		{"env 0 beats profile", "profile: stripe-test\n", withEnv(EnvRateLimit, "0"), 0, EnvRateLimit},
+		{"profile from env", "", withEnv(EnvProfile, "stripe-test"), StripeTestRateLimit, `profile "stripe-test"`},
+		{"a file's own profile", "profile: mine\nprofiles:\n  mine:\n    rate_limit: 3\n", key, 3, `profile "mine"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeFile(t, t.TempDir(), tc.file)
+			c, err := LoadFrom(p, envMap(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.RateLimit != tc.want || c.RateLimitSource != tc.source {
+				t.Errorf("rate limit %g from %q, want %g from %q", c.RateLimit, c.RateLimitSource, tc.want, tc.source)
+			}
+			if tc.want > 0 && !strings.Contains(c.String(), tc.source) {
+				t.Errorf("String() does not say where the rate limit came from:\n%s", c)
+			}
+		})
+	}
+	p := writeFile(t, t.TempDir(), "profile: stripe-test\n")
+	if _, err := LoadFrom(p, envMap(withEnv(EnvRateLimit, "fast"))); err == nil || !strings.Contains(err.Error(), EnvRateLimit) {
+		t.Errorf("a bad %s: %v", EnvRateLimit, err)
+	}
+	p = writeFile(t, t.TempDir(), "profile: mine\nprofiles:\n  mine:\n    rate_limit: -1\n")
+	if _, err := LoadFrom(p, envMap(key)); err == nil || !strings.Contains(err.Error(), `profile "mine": rate_limit`) {
+		t.Errorf("a negative profile rate_limit: %v", err)
+	}
+}

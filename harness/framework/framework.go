@@ -40,9 +40,28 @@ func NewRunID() string {
 	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b)
 }
 
+// ClientOption changes the client New builds (its own type: Option adjusts one request).
+type ClientOption func(*client.Config) error
+
+// SharedBudget makes the client take its rate-limit tokens from the run's shared bucket at url (Budget.URL, passed
+// from process 1); "" keeps the in-process limit of cfg.RateLimit (a serial run, or no limit).
+func SharedBudget(url string) ClientOption {
+	return func(cc *client.Config) error {
+		if url == "" {
+			return nil
+		}
+		rb, err := client.NewRemoteBucket(url)
+		if err != nil {
+			return err
+		}
+		cc.Throttle = rb
+		return nil
+	}
+}
+
 // New builds the framework for a target URL (already resolved: the embedded reference's URL when
 // cfg.TargetURL is empty).
-func New(cfg config.Config, targetURL, runID string) (*Framework, error) {
+func New(cfg config.Config, targetURL, runID string, opts ...ClientOption) (*Framework, error) {
 	v, err := schema.Default()
 	if err != nil {
 		return nil, err
@@ -51,7 +70,7 @@ func New(cfg config.Config, targetURL, runID string) (*Framework, error) {
 	if version == "" {
 		version = v.Version
 	}
-	c, err := client.New(client.Config{
+	cc := client.Config{
 		BaseURL:        targetURL,
 		APIKey:         cfg.APIKey,
 		StripeVersion:  version,
@@ -59,11 +78,52 @@ func New(cfg config.Config, targetURL, runID string) (*Framework, error) {
 		MaxRetries:     cfg.MaxRetries,
 		RateLimit:      cfg.RateLimit,
 		UserAgent:      "pi-conformance-suite/" + SuiteVersion(),
-	})
+	}
+	for _, o := range opts {
+		if err := o(&cc); err != nil {
+			return nil, err
+		}
+	}
+	c, err := client.New(cc)
 	if err != nil {
 		return nil, err
 	}
 	return &Framework{Config: cfg, Client: c, Schema: v, RunID: runID, TargetURL: targetURL}, nil
+}
+
+// Budget is the run's request budget (config rate_limit), served by Ginkgo process 1 on loopback so that every
+// parallel process takes its tokens from one bucket: splitting the rate evenly would strand an idle process's share
+// and leave no process room for a burst of racing requests.
+type Budget struct {
+	srv *client.BucketServer
+}
+
+// StartBudget serves cfg.RateLimit for a run of procs parallel processes. It returns nil (and no error) when the
+// run is unlimited or serial: a serial process keeps its in-process limit.
+func StartBudget(cfg config.Config, procs int) (*Budget, error) {
+	if cfg.RateLimit <= 0 || procs <= 1 {
+		return nil, nil
+	}
+	srv, err := client.ServeBucket(cfg.RateLimit, client.DefaultRateBurst)
+	if err != nil {
+		return nil, fmt.Errorf("serving the run's rate limit to the parallel processes: %w", err)
+	}
+	return &Budget{srv: srv}, nil
+}
+
+// URL is what SharedBudget needs; "" for a nil Budget.
+func (b *Budget) URL() string {
+	if b == nil {
+		return ""
+	}
+	return b.srv.URL()
+}
+
+// Stop stops serving the budget (after every process has finished).
+func (b *Budget) Stop() {
+	if b != nil {
+		_ = b.srv.Close()
+	}
 }
 
 // Embedded is a reference target served on loopback for this run.

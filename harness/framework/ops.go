@@ -231,10 +231,11 @@ func WithIdempotencyKey(k string) Option {
 	return func(r *client.Request) { r.IdempotencyKey = k }
 }
 
-// Racing sends the request's first attempt without waiting for the client's rate limit, so that requests meant to
-// race leave together.
-func Racing() Option {
-	return func(r *client.Request) { r.NoThrottle = true }
+// Racing returns the option for a group of n requests meant to race: their first attempts take their n tokens of
+// the rate limit in one reservation and leave together. Make one per group and give it to each of the n requests.
+func Racing(n int) Option {
+	race := client.NewRace(n)
+	return func(r *client.Request) { r.Race = race }
 }
 
 // WithAuth sends key instead of the configured one ("" sends no Authorization header).

@@ -13,9 +13,10 @@ import (
 	. "github.com/pi-conformance/suite/harness/matchers"
 )
 
-// concurrently runs fns at the same time and returns their responses in order. The requests must be sent with
-// framework.Racing(), so the client's rate limit does not space them out. If no two of them were in flight at the
-// same time, the race was not exercised and the spec is skipped with that reason rather than passed.
+// concurrently runs fns at the same time and returns their responses in order. The requests must be sent with one
+// framework.Racing(len(fns)), so that they take their rate-limit tokens together and leave at once. If no two of them
+// were in flight at the same time, the race was not exercised and the spec is skipped with that reason rather than
+// passed.
 func concurrently(fns ...func() *framework.Resp) []*framework.Resp {
 	out := make([]*framework.Resp, len(fns))
 	var wg sync.WaitGroup
@@ -88,9 +89,10 @@ var _ = Describe("Under concurrency, the target", func() {
 		At("races.five-cancels", "requires_payment_method", "cancel", "races"), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
 			const n = 5
+			racing := framework.Racing(n)
 			fns := make([]func() *framework.Resp, n)
 			for i := range fns {
-				fns[i] = func() *framework.Resp { return s.CancelIntent(ctx, in.ID, nil, framework.Racing()) }
+				fns[i] = func() *framework.Resp { return s.CancelIntent(ctx, in.ID, nil, racing) }
 			}
 			rs := concurrently(fns...)
 			wins := 0
@@ -110,9 +112,10 @@ var _ = Describe("Under concurrency, the target", func() {
 	It("lets exactly one of a cancel and a capture racing on a requires_capture intent win (the loser gets payment_intent_unexpected_state or 429 lock_timeout), and the final state matches the winner",
 		At("races.cancel-vs-capture", "requires_capture", "capture", "races"), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_capture", nil)
+			racing := framework.Racing(2)
 			rs := concurrently(
-				func() *framework.Resp { return s.CancelIntent(ctx, in.ID, nil, framework.Racing()) },
-				func() *framework.Resp { return s.CaptureIntent(ctx, in.ID, nil, framework.Racing()) },
+				func() *framework.Resp { return s.CancelIntent(ctx, in.ID, nil, racing) },
+				func() *framework.Resp { return s.CaptureIntent(ctx, in.ID, nil, racing) },
 			)
 			cancelR, captureR := rs[0], rs[1]
 			Expect(cancelR).NotTo(BeNil())

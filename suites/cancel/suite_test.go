@@ -30,6 +30,7 @@ var (
 	cfg      config.Config
 	f        *framework.Framework
 	embedded *framework.Embedded
+	budget   *framework.Budget // process 1: the run's shared rate limit
 	started  time.Time
 )
 
@@ -107,13 +108,18 @@ func treeProblems(specs types.SpecReports, evidence docs.Table) []string {
 }
 
 type setup struct {
-	URL   string `json:"url"`
-	RunID string `json:"run_id"`
+	URL    string `json:"url"`
+	RunID  string `json:"run_id"`
+	Budget string `json:"budget,omitempty"` // the shared rate-limit bucket process 1 serves; "" = in-process limit
 }
 
 var _ = SynchronizedBeforeSuite(func() []byte {
 	started = time.Now()
 	s := setup{URL: cfg.TargetURL, RunID: framework.NewRunID()}
+	sc, _ := GinkgoConfiguration()
+	bud, err := framework.StartBudget(cfg, sc.ParallelTotal)
+	Expect(err).NotTo(HaveOccurred())
+	budget, s.Budget = bud, bud.URL()
 	if cfg.Embedded() {
 		var err error
 		embedded, err = framework.StartEmbedded(reference.Options{ResponseDelay: cfg.ReferenceDelay.Duration})
@@ -121,7 +127,7 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 		s.URL = embedded.URL
 	} else {
 		// Before any process writes anything: a read-only look at the account, refused if it is live.
-		pf, err := framework.New(cfg, s.URL, s.RunID)
+		pf, err := framework.New(cfg, s.URL, s.RunID, framework.SharedBudget(s.Budget))
 		Expect(err).NotTo(HaveOccurred(), "building the suite's client")
 		ctx, cancel := context.WithTimeout(context.Background(), cfg.RequestTimeout.Duration)
 		defer cancel()
@@ -137,7 +143,7 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	Expect(json.Unmarshal(data, &s)).To(Succeed())
 	matchers.RegisterSecret(cfg.APIKey)
 	var err error
-	f, err = framework.New(cfg, s.URL, s.RunID)
+	f, err = framework.New(cfg, s.URL, s.RunID, framework.SharedBudget(s.Budget))
 	Expect(err).NotTo(HaveOccurred(), "building the suite's client")
 	fmt.Fprintf(GinkgoWriter, "conformance run %s against %s (%s)\n", s.RunID, f.TargetHost(), cfg.String())
 	if GinkgoParallelProcess() == 1 {
@@ -154,6 +160,7 @@ var _ = SynchronizedAfterSuite(func() {}, func() {
 	if embedded != nil {
 		embedded.Stop()
 	}
+	budget.Stop()
 })
 
 // The results files (results.json, report.md, report.html, rerun.txt) are written once, from the merged report,

@@ -5,7 +5,7 @@
 //
 //	go run ./harness/cmd/perf [-out perf.md] [-count 10] [-benchtime 300ms] [-runs 5] [-procs 8] [-delay 100ms] [-sections ...]
 //
-// It takes about 40 s on 2 cores with the defaults (the schema rounds take 25 s of it).
+// It takes about 55 s on 2 cores with the defaults (the schema rounds take 25 s of it, the rate-limited run 13 s).
 //
 // Sections:
 //
@@ -23,6 +23,9 @@
 //	memory   one more serial run with GODEBUG=gctrace=1: the process's peak RSS (rusage) and Go heap figures.
 //	latency  `ginkgo run --procs P` on the same binary with CONFORMANCE_REFERENCE_DELAY: the wall time against the
 //	         bound requests x delay / procs, and where any excess goes.
+//	ratelimited  `ginkgo run --procs P` with rate_limit 25 against the reference behind an account-wide 25/s limit
+//	         answering 429 rate_limit like Stripe's test mode (ratelimited.go): the 429s, failed specs, and the wall
+//	         time against requests / 25.
 //
 // Every child runs in its own process group with a deadline; the temporary directory is removed at the end (unless
 // -keep). The suite runs with a default configuration (an empty config file, CONFORMANCE_* variables cleared) so
@@ -54,7 +57,7 @@ Reproduces the suite's performance figures and prints them as Markdown (see the 
 Flags:
 `
 
-var allSections = []string{"schema", "harness", "memory", "latency"}
+var allSections = []string{"schema", "harness", "memory", "latency", "ratelimited"}
 
 type options struct {
 	out       string
@@ -268,7 +271,7 @@ func (p *runner) measure(ctx context.Context) []section {
 		out = append(out, p.schemaSection(ctx))
 	}
 	var needSuite []string
-	for _, s := range []string{"harness", "memory", "latency"} {
+	for _, s := range []string{"harness", "memory", "latency", "ratelimited"} {
 		if p.opts.sections[s] {
 			needSuite = append(needSuite, s)
 		}
@@ -300,16 +303,19 @@ func (p *runner) measure(ctx context.Context) []section {
 			out = append(out, p.memorySection(ctx))
 		case "latency":
 			out = append(out, p.latencySection(ctx))
+		case "ratelimited":
+			out = append(out, p.rateLimitedSection(ctx))
 		}
 	}
 	return out
 }
 
 var sectionTitles = map[string]string{
-	"schema":  "Schema layer (benchmarks)",
-	"harness": "Harness overhead (serial run against the embedded reference)",
-	"memory":  "Memory of one suite process",
-	"latency": "Latency-bound run (parallel, delayed reference)",
+	"schema":      "Schema layer (benchmarks)",
+	"harness":     "Harness overhead (serial run against the embedded reference)",
+	"memory":      "Memory of one suite process",
+	"latency":     "Latency-bound run (parallel, delayed reference)",
+	"ratelimited": "Rate-limited run (parallel, one 25/s budget for the account)",
 }
 
 func (p *runner) buildSuite(ctx context.Context) error {
