@@ -338,7 +338,8 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	started := time.Now()
 	c.stats.requests.Add(1)
-	var waited time.Duration // waiting on the target, the limiter and between retries, in this call
+	var waited time.Duration    // waiting on the target, the limiter and between retries, in this call
+	var limitWait time.Duration // backoff spent on rate-limit retries past MaxRetries, in this call
 	defer func() { c.stats.own.Add(int64(time.Since(started) - waited)) }()
 
 	method := strings.ToUpper(strings.TrimSpace(req.Method))
@@ -415,6 +416,17 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 				break
 			}
 			delay = retryDelay(attempt, c.cfg.RetryBackoff, res.header)
+			if limited && attempt > c.maxRetries && (!leavesTime(ctx, delay) || c.cfg.RequestTimeout > 0 && limitWait+delay > c.cfg.RequestTimeout) {
+				// Past the ordinary retries, a rate limit is waited out for at most one request timeout in all, and
+				// only while half the caller's time remains: a limit that never lifts ends in its own 429 answer,
+				// naming the request, not in the caller's timeout.
+				ex.RetryLog = append(ex.RetryLog, fmt.Sprintf("attempt %d: %s; not retrying: the rate limit did not lift within the wait allowed (%s)",
+					attempt, statusLine(res.status), c.cfg.RequestTimeout))
+				break
+			}
+			if limited && attempt > c.maxRetries {
+				limitWait += delay
+			}
 			note := ""
 			if code := errorCode(res.status, res.body); code != "" {
 				note = " (" + truncate(code, 40) + ")"
@@ -592,6 +604,13 @@ func shouldRetry(status int, h http.Header, body []byte) (retry, limited bool) {
 		return true, limited
 	}
 	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable, limited
+}
+
+// leavesTime reports whether waiting d still leaves at least half of the time ctx has left (always, without a
+// deadline).
+func leavesTime(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || d <= time.Until(deadline)/2
 }
 
 // errorCode is a 429's error.code (rate_limit, lock_timeout), or "".

@@ -294,3 +294,22 @@ func (r *recordingThrottle) calls() []int {
 	defer r.mu.Unlock()
 	return append([]int(nil), r.ns...)
 }
+
+// A rate limit that never lifts ends in its own 429, naming the request, after at most one request timeout of
+// backoff past MaxRetries: not in the spec's timeout.
+func TestRateLimitWaitIsBounded(t *testing.T) {
+	rs := newRecServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(429)
+		_, _ = io.WriteString(w, `{"error":{"type":"invalid_request_error","code":"rate_limit"}}`)
+	})
+	c := newTestClient(t, rs.URL, func(c *Config) { c.RequestTimeout = 1500 * time.Millisecond })
+	r := mustDo(t, c, context.Background(), Request{Method: "GET", Path: "/x"})
+	// MaxRetries (2) waits of Retry-After, then one more within the 1.5 s allowed past them: 4 attempts.
+	if r.Status != 429 || r.Exchange.Attempts != 4 {
+		t.Errorf("status %d after %d attempts; want 429 after 4", r.Status, r.Exchange.Attempts)
+	}
+	if last := r.Exchange.RetryLog[len(r.Exchange.RetryLog)-1]; !strings.Contains(last, "did not lift") {
+		t.Errorf("retry log %q", r.Exchange.RetryLog)
+	}
+}

@@ -147,6 +147,8 @@ func Disturbances() []Mutant {
 			Name: "cancel-processing-allowed", Kind: Benign,
 			Description: "cancel of a processing intent is allowed (Stripe allows it \"in rare cases\")",
 			Options:     func(o *reference.Options) { o.AllowCancelProcessing = true },
+			// The post-cancel clauses from processing, skipped where the cancel is refused, now run.
+			Changes: map[string]string{"post-cancel.*.from-processing": "passed"},
 		},
 		{
 			// The contract accepts both outcomes for a metadata-only update after cancel (§6.3).

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,6 +24,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/pi-conformance/suite/harness/labels"
+	"github.com/pi-conformance/suite/harness/report"
 )
 
 // The mutation self-test: build the suite once, run it against every mutant, and hold each run to its kind's
@@ -91,6 +93,17 @@ type runResult struct {
 	Errored  int
 	Verdict  string
 	Problems []string // assertion failures
+
+	// Res is the run's results.json: every check with its outcome, the synthetic schema checks and the blocked ones.
+	Res *report.Results
+	// Failed counts the failed (not errored) checks of results.json per column, synthetic schema checks included.
+	Failed map[string]int
+	// Collateral are the failing checks (failed or errored) outside a defect's expected clauses and rows.
+	Collateral []string
+	// Blocked counts the blocked checks.
+	Blocked int
+	// Changes are a benign run's outcome changes from the baseline run that it does not declare (false alarms).
+	Changes []string
 }
 
 func TestMutationSelfTest(t *testing.T) {
@@ -140,6 +153,13 @@ func TestMutationSelfTest(t *testing.T) {
 		}
 	}
 
+	// The baseline: the plain reference. Every benign disturbance is compared with it, check by check.
+	baseline := runMutant(bin, tmp, cfgs[false], Mutant{Name: "baseline", Kind: Benign, Description: "the reference target as it is"})
+	judge(baseline, nil)
+	if len(baseline.Problems) > 0 || baseline.Res == nil {
+		t.Fatalf("the baseline run against the plain reference is not clean: %v\n%s", baseline.Problems, tail(baseline.Output, 4000))
+	}
+
 	// Slow runs first, so that the three workers finish together.
 	order := slices.Clone(all)
 	slices.SortStableFunc(order, func(a, b Mutant) int { return cost(b) - cost(a) })
@@ -154,7 +174,7 @@ func TestMutationSelfTest(t *testing.T) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			r := runMutant(bin, tmp, cfgs[m.Kind == Fault], m)
-			judge(r)
+			judge(r, baseline.Res)
 			mu.Lock()
 			results[m.Name] = r
 			mu.Unlock()
@@ -282,7 +302,20 @@ func runMutant(bin, tmp, cfg string, m Mutant) *runResult {
 			})
 		}
 	}
+	if m.Kind != Fault || fileExists(filepath.Join(r.Dir, "report", report.ResultsFile)) {
+		res, lerr := report.Load(filepath.Join(r.Dir, "report", report.ResultsFile))
+		if lerr != nil {
+			r.Problem = fmt.Sprintf("the suite wrote no readable results.json: %v", lerr)
+			return r
+		}
+		r.Res = res
+	}
 	return r
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // clientSecret matches an unmasked PaymentIntent client secret.
@@ -320,8 +353,10 @@ func cleanEnv() []string {
 	return slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "CONFORMANCE_") })
 }
 
-// judge tallies a run and holds it to its kind's expectation.
-func judge(r *runResult) {
+// judge tallies a run and holds it to its kind's expectation. Defects and benign disturbances are judged on the
+// run's results.json (what users read: synthetic schema checks, blocked checks), benign ones check by check against
+// the baseline run; faults on Ginkgo's own report.
+func judge(r *runResult, baseline *report.Results) {
 	fail := func(format string, a ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, a...)) }
 	if r.Problem != "" {
 		fail("%s", r.Problem)
@@ -332,7 +367,7 @@ func judge(r *runResult) {
 		switch {
 		case s.State == types.SpecStatePassed && s.It:
 			r.Passed++
-		case s.failed():
+		case s.failed() && s.It:
 			r.Failing = append(r.Failing, s)
 			if s.errored() {
 				r.Errored++
@@ -344,91 +379,204 @@ func judge(r *runResult) {
 			fail("spec panicked (a suite bug, whatever the target does): %s\n%s", s.Text, excerpt(s.Message))
 		}
 	}
-
-	m := r.M
-	switch m.Kind {
-	case Defect:
-		detected, missing := false, []string(nil)
-		if m.Aborts {
-			for _, s := range r.Failing {
-				if s.State == types.SpecStateAborted && strings.Contains(s.Message, "livemode") {
-					detected = true
-				}
+	if r.Res != nil {
+		r.Failed = map[string]int{}
+		for _, c := range r.Res.Checks {
+			switch c.Outcome {
+			case report.Failed:
+				r.Failed[c.Check]++
+			case report.Blocked:
+				r.Blocked++
 			}
-			if !detected {
-				missing = append(missing, "an aborted run (AbortSuite naming livemode)")
-			}
-		} else {
-			for _, c := range m.Checks {
-				if r.ByCheck[c] == 0 {
-					missing = append(missing, c)
-				}
-			}
-			detected = len(r.Failing) > 0 && len(missing) == 0
-		}
-		switch {
-		case m.KnownGap != "" && len(r.Failing) == 0:
-			r.Verdict = "NOT DETECTED (known gap)"
-		case m.KnownGap != "":
-			r.Verdict = "detected, but marked KnownGap"
-			fail("the suite now detects this defect: delete its KnownGap (%s)", m.KnownGap)
-		case len(r.Failing) == 0:
-			r.Verdict = "NOT DETECTED"
-			fail("no spec failed: the suite does not detect this defect")
-		case !detected:
-			r.Verdict = "WRONG REASON"
-			fail("specs failed, but none for the clause(s) %s it breaks; failing: %s", strings.Join(missing, ", "), checkCounts(r))
-		case r.Errored > 0:
-			r.Verdict = "detected (with errored specs)"
-			fail("%d spec(s) ended Errored against a defect that keeps the transport intact, e.g.:\n%s", r.Errored, firstErrored(r))
-		default:
-			r.Verdict = "detected"
-		}
-	case Benign:
-		if len(r.Failing) > 0 {
-			r.Verdict = "FALSE ALARM"
-			for i, s := range r.Failing {
-				if i == 3 {
-					fail("… and %d more failing specs", len(r.Failing)-3)
-					break
-				}
-				fail("false alarm: %s\n%s", s.Text, excerpt(s.Message))
-			}
-		} else if r.Passed == 0 {
-			r.Verdict = "NOTHING RAN"
-			fail("no spec passed")
-		} else {
-			r.Verdict = "passed"
-		}
-	case Fault:
-		r.Verdict = "clean failure"
-		if len(r.Failing) == 0 {
-			fail("no spec failed against a broken target")
-		}
-		if r.Passed > 0 {
-			fail("%d spec(s) passed against a broken target", r.Passed)
-		}
-		if r.Elapsed > faultBound {
-			fail("the run took %s (bound %s)", r.Elapsed.Round(time.Millisecond), faultBound)
-		}
-		for _, s := range r.Failing {
-			switch {
-			case s.State == types.SpecStateTimedout || s.State == types.SpecStateInterrupted:
-				fail("spec ended %s instead of failing on the request: %s", s.State, s.Text)
-			case m.Errored && !s.errored():
-				fail("spec should be Errored (%q) against a transport fault: %s\n%s", labels.PrefixErrored, s.Text, excerpt(s.Message))
-			case !m.Errored && s.errored():
-				fail("spec is Errored although the target answered: %s\n%s", s.Text, excerpt(s.Message))
-			case s.It && !strings.Contains(s.Message, "/v1/"):
-				fail("the failure message does not name the request: %s\n%s", s.Text, excerpt(s.Message))
-			case strings.Contains(s.Message, "goroutine ") || strings.Contains(s.Message, "panic("):
-				fail("the failure message carries a Go panic trace: %s\n%s", s.Text, excerpt(s.Message))
-			}
-		}
-		if len(r.Problems) > 0 {
-			r.Verdict = "BAD FAILURE"
 		}
 	}
+	switch r.M.Kind {
+	case Defect:
+		judgeDefect(r, fail)
+	case Benign:
+		judgeBenign(r, baseline, fail)
+	case Fault:
+		judgeFault(r, fail)
+	}
+}
+
+// judgeDefect: the defect must be caught by a failed check of each clause it breaks (in its rows, when it names
+// them), for the clause's own reason: a failed check, not an errored one (transport) or a blocked one (set-up); in
+// a behavioural column, not a schema violation. Failing checks elsewhere are collateral; a localized defect has none.
+func judgeDefect(r *runResult, fail func(string, ...any)) {
+	m := r.M
+	if m.Aborts {
+		for _, s := range r.Failing {
+			if s.State == types.SpecStateAborted && strings.Contains(s.Message, "livemode") {
+				r.Verdict = "detected"
+				return
+			}
+		}
+		r.Verdict = "NOT DETECTED"
+		fail("no aborted run (AbortSuite naming livemode)")
+		return
+	}
+	caught := map[string]bool{}
+	for _, c := range r.Res.Checks {
+		if !c.Outcome.Bad() {
+			continue
+		}
+		expected := slices.Contains(m.Checks, c.Check) && (len(m.Statuses) == 0 || slices.Contains(m.Statuses, c.Status))
+		switch {
+		case !expected:
+			r.Collateral = append(r.Collateral, c.ID)
+		case c.Outcome == report.Failed && (c.Check == "schema" || !schemaReason(c)):
+			caught[c.Check] = true
+		}
+	}
+	var missing []string
+	for _, c := range m.Checks {
+		if !caught[c] {
+			missing = append(missing, c)
+		}
+	}
+	anyBad := len(r.Failing) > 0 || len(r.Collateral) > 0 || len(caught) > 0
+	switch {
+	case m.KnownGap != "" && !anyBad:
+		r.Verdict = "NOT DETECTED (known gap)"
+	case m.KnownGap != "":
+		r.Verdict = "detected, but marked KnownGap"
+		fail("the suite now detects this defect: delete its KnownGap (%s)", m.KnownGap)
+	case !anyBad:
+		r.Verdict = "NOT DETECTED"
+		fail("no check failed: the suite does not detect this defect")
+	case len(missing) > 0:
+		r.Verdict = "WRONG REASON"
+		fail("checks failed, but none of the clause(s) %s it breaks (in rows %v) failed for its own reason; failing: %s", strings.Join(missing, ", "), m.Statuses, checkCounts(r))
+	case m.Localized && len(r.Collateral) > 0:
+		r.Verdict = "COLLATERAL"
+		fail("a localized defect failed %d check(s) outside its clause: %s", len(r.Collateral), strings.Join(firstN(r.Collateral, 8), ", "))
+	case r.Errored > 0:
+		r.Verdict = "detected (with errored specs)"
+		fail("%d spec(s) ended Errored against a defect that keeps the transport intact, e.g.:\n%s", r.Errored, firstErrored(r))
+	default:
+		r.Verdict = "detected"
+	}
+}
+
+// schemaReason: the check failed on a schema violation (only the schema column may).
+func schemaReason(c report.Check) bool {
+	return c.Failure != nil && strings.HasPrefix(strings.TrimSpace(c.Failure.Message), "schema violation")
+}
+
+// judgeBenign: nothing may fail, be blocked or change from the baseline, except the changes the disturbance
+// declares and the skips the suite itself declares for timing.
+func judgeBenign(r *runResult, baseline *report.Results, fail func(string, ...any)) {
+	if baseline != nil {
+		r.Changes = changesFrom(baseline, r.Res, r.M.Changes)
+	}
+	bad := 0
+	for _, c := range r.Res.Checks {
+		if c.Outcome.FailsRun() {
+			bad++
+			if bad <= 3 {
+				msg := ""
+				if c.Failure != nil {
+					msg = c.Failure.Message
+				}
+				fail("false alarm: %s (%s) is %s\n%s", c.ID, c.Text, c.Outcome, excerpt(msg+c.Reason))
+			}
+		}
+	}
+	for i, ch := range r.Changes {
+		if i == 5 {
+			fail("… and %d more changes from the baseline", len(r.Changes)-5)
+			break
+		}
+		fail("false alarm: %s", ch)
+	}
+	switch {
+	case bad > 0 || len(r.Changes) > 0:
+		r.Verdict = "FALSE ALARM"
+	case r.Passed == 0:
+		r.Verdict = "NOTHING RAN"
+		fail("no spec passed")
+	default:
+		r.Verdict = "passed"
+	}
+}
+
+// changesFrom lists the checks whose outcome differs from the baseline's, other than declared changes (id globs,
+// path.Match syntax, to an outcome), suite-declared timing skips on either side, and synthetic schema checks that
+// passed on one side and are absent on the other (which operations were seen depends on what the target did).
+func changesFrom(base, run *report.Results, declared map[string]string) []string {
+	before := map[string]report.Check{}
+	for _, c := range base.Checks {
+		before[c.ID] = c
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range run.Checks {
+		seen[c.ID] = true
+		b, ok := before[c.ID]
+		switch {
+		case !ok && c.Synthetic && c.Outcome == report.Passed:
+		case !ok:
+			out = append(out, fmt.Sprintf("%s is new (%s)", c.ID, c.Outcome))
+		case b.Outcome == c.Outcome, c.SkipKind == "timing", b.SkipKind == "timing", declaredChange(declared, c):
+		default:
+			out = append(out, fmt.Sprintf("%s: %s in the baseline, %s here", c.ID, b.Outcome, c.Outcome))
+		}
+	}
+	for _, b := range base.Checks {
+		if !seen[b.ID] && !(b.Synthetic && b.Outcome == report.Passed) {
+			out = append(out, fmt.Sprintf("%s is missing (%s in the baseline)", b.ID, b.Outcome))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func declaredChange(declared map[string]string, c report.Check) bool {
+	for glob, to := range declared {
+		if ok, _ := path.Match(glob, c.ID); ok && c.Outcome.String() == to {
+			return true
+		}
+	}
+	return false
+}
+
+func judgeFault(r *runResult, fail func(string, ...any)) {
+	m := r.M
+	r.Verdict = "clean failure"
+	if len(r.Failing) == 0 {
+		fail("no spec failed against a broken target")
+	}
+	if r.Passed > 0 {
+		fail("%d spec(s) passed against a broken target", r.Passed)
+	}
+	if r.Elapsed > faultBound {
+		fail("the run took %s (bound %s)", r.Elapsed.Round(time.Millisecond), faultBound)
+	}
+	for _, s := range r.Failing {
+		switch {
+		case s.State == types.SpecStateTimedout || s.State == types.SpecStateInterrupted:
+			fail("spec ended %s instead of failing on the request: %s", s.State, s.Text)
+		case m.Errored && !s.errored():
+			fail("spec should be Errored (%q) against a transport fault: %s\n%s", labels.PrefixErrored, s.Text, excerpt(s.Message))
+		case !m.Errored && s.errored():
+			fail("spec is Errored although the target answered: %s\n%s", s.Text, excerpt(s.Message))
+		case s.It && !strings.Contains(s.Message, "/v1/"):
+			fail("the failure message does not name the request: %s\n%s", s.Text, excerpt(s.Message))
+		case strings.Contains(s.Message, "goroutine ") || strings.Contains(s.Message, "panic("):
+			fail("the failure message carries a Go panic trace: %s\n%s", s.Text, excerpt(s.Message))
+		}
+	}
+	if len(r.Problems) > 0 {
+		r.Verdict = "BAD FAILURE"
+	}
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return append(s[:n:n], fmt.Sprintf("… %d more", len(s)-n))
+	}
+	return s
 }
 
 func firstErrored(r *runResult) string {
@@ -441,8 +589,12 @@ func firstErrored(r *runResult) string {
 }
 
 func checkCounts(r *runResult) string {
-	keys := make([]string, 0, len(r.ByCheck))
-	for k := range r.ByCheck {
+	counts := r.ByCheck
+	if r.Res != nil {
+		counts = r.Failed
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
 		keys = append(keys, k)
 	}
 	order := func(k string) int {
@@ -459,7 +611,7 @@ func checkCounts(r *runResult) string {
 	})
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s: %d", k, r.ByCheck[k]))
+		parts = append(parts, fmt.Sprintf("%s: %d", k, counts[k]))
 	}
 	if r.Errored > 0 {
 		parts = append(parts, fmt.Sprintf("errored: %d", r.Errored))
@@ -481,16 +633,24 @@ func checkCounts(r *runResult) string {
 
 func renderTable(all []Mutant, results map[string]*runResult, build, runs, total time.Duration) string {
 	var b strings.Builder
-	b.WriteString("| mutant | kind | expected clause | failing checks (check label: count) | verdict |\n")
-	b.WriteString("|---|---|---|---|---|\n")
-	defects, detected, benign, falseAlarms, faults, cleanFaults := 0, 0, 0, 0, 0, 0
+	b.WriteString("| mutant | kind | expected clause | failing checks (column: count) | collateral | blocked | verdict |\n")
+	b.WriteString("|---|---|---|---|---:|---:|---|\n")
+	defects, detected, benign, falseAlarms, faults, cleanFaults, localized, confined, collateral := 0, 0, 0, 0, 0, 0, 0, 0, 0
 	var gaps []string
 	for _, m := range all {
 		r := results[m.Name]
 		expected := strings.Join(m.Checks, ", ")
+		if len(m.Statuses) > 0 {
+			expected += " (" + strings.Join(m.Statuses, ", ") + ")"
+		}
+		if m.Localized {
+			expected += ", localized"
+		}
 		switch {
 		case m.Aborts:
 			expected = "abort (livemode)"
+		case m.Kind == Benign && len(m.Changes) > 0:
+			expected = "declared changes only"
 		case m.Kind == Benign:
 			expected = "none (must pass)"
 		case m.Kind == Fault && m.Errored:
@@ -498,18 +658,31 @@ func renderTable(all []Mutant, results map[string]*runResult, build, runs, total
 		case m.Kind == Fault:
 			expected = "failed, named"
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s (%.1fs) |\n", m.Name, m.Kind, expected, checkCounts(r), r.Verdict, r.Elapsed.Seconds())
+		coll := "—"
+		if m.Kind == Defect && !m.Aborts {
+			coll = fmt.Sprint(len(r.Collateral))
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %d | %s (%.1fs) |\n", m.Name, m.Kind, expected, checkCounts(r), coll, r.Blocked, r.Verdict, r.Elapsed.Seconds())
 		switch m.Kind {
 		case Defect:
 			defects++
 			if strings.HasPrefix(r.Verdict, "detected") {
 				detected++
 			} else {
-				gaps = append(gaps, fmt.Sprintf("- `%s` (%s): %s", m.Name, m.Description, orDefault(m.KnownGap, "no spec failed")))
+				gaps = append(gaps, fmt.Sprintf("- `%s` (%s): %s", m.Name, m.Description, orDefault(m.KnownGap, r.Verdict)))
+			}
+			if m.Localized {
+				localized++
+				collateral += len(r.Collateral)
+				if len(r.Collateral) == 0 && strings.HasPrefix(r.Verdict, "detected") {
+					confined++
+				}
 			}
 		case Benign:
 			benign++
-			falseAlarms += len(r.Failing)
+			if r.Verdict != "passed" {
+				falseAlarms++
+			}
 		case Fault:
 			faults++
 			if r.Verdict == "clean failure" {
@@ -517,9 +690,9 @@ func renderTable(all []Mutant, results map[string]*runResult, build, runs, total
 			}
 		}
 	}
-	fmt.Fprintf(&b, "\nMutation score: %d/%d defects detected (%.0f%%). False alarms: %d failing spec(s) across %d benign disturbances. Faults ending cleanly: %d/%d.\n",
-		detected, defects, 100*float64(detected)/float64(max(defects, 1)), falseAlarms, benign, cleanFaults, faults)
-	fmt.Fprintf(&b, "Wall time: %s (suite build %s, %d runs, %d at a time, %s).\n",
+	fmt.Fprintf(&b, "\nMutation score: %d/%d defects detected (%.0f%%), each by its own clause. Localized defects confined to their clause: %d/%d, collateral %d. False alarms: %d of %d benign disturbances. Faults ending cleanly: %d/%d.\n",
+		detected, defects, 100*float64(detected)/float64(max(defects, 1)), confined, localized, collateral, falseAlarms, benign, cleanFaults, faults)
+	fmt.Fprintf(&b, "Wall time: %s (suite build %s, %d runs and a baseline, %d at a time, %s).\n",
 		total.Round(time.Second), build.Round(time.Second), len(all), parallelRuns, runs.Round(time.Second))
 	if len(gaps) > 0 {
 		b.WriteString("\nUndetected defects (suite gaps):\n")
