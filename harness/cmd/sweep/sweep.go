@@ -458,4 +458,3 @@ func (sw *Sweeper) release(ctx context.Context, res *Result, o found) {
 	res.Released++
 	sw.line(o.id, o.kind, status, action, final)
 }
-

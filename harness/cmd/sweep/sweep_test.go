@@ -30,7 +30,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 // world is a reference target holding the objects of two runs, untagged objects and look-alikes.
@@ -153,7 +153,7 @@ func (w *world) session(label, tag string, confirmed bool) {
 	form := url.Values{"mode": {"payment"}, "success_url": {"https://example.com/ok"},
 		"line_items[0][price_data][currency]": {"usd"}, "line_items[0][price_data][product_data][name]": {"t"},
 		"line_items[0][price_data][unit_amount]": {"1000"}, "line_items[0][quantity]": {"1"},
-		"metadata[" + framework.RunMetadataKey + "]":                     {tag},
+		"metadata[" + framework.RunMetadataKey + "]":                      {tag},
 		"payment_intent_data[metadata][" + framework.RunMetadataKey + "]": {tag}}
 	obj := w.post("/v1/checkout/sessions", form)
 	id, _ := obj["id"].(string)
