@@ -22,9 +22,10 @@
 // shows livemode: true (and at once if any later answer does). The embedded reference target lives only inside a
 // suite process, so there is nothing to sweep there.
 //
-// Output: one line per tagged object found (id, object, status, action, result), then a summary. Exit status: 0
-// nothing failed, 1 something could not be released or searched for a failure (or livemode was seen), 2 a usage or
-// configuration error.
+// Output: one line per tagged object found (id, object, status, action, result), then a summary naming how each kind
+// was searched and what could not be (a target without the endpoint: reported, not a failure). Exit status: 0
+// nothing failed; 1 an object could not be released, a search or listing failed or was cut short (-max-pages,
+// -timeout, Ctrl-C), or livemode was seen; 2 a usage or configuration error (a live-mode key among them).
 package main
 
 import (
