@@ -10,6 +10,7 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/pi-conformance/suite/harness/client"
 	"github.com/pi-conformance/suite/harness/labels"
@@ -76,13 +77,32 @@ func (f *Framework) NewSession() *Session {
 	s := &Session{F: f, Client: f.Client.WithRecorder(rec), Rec: rec, start: f.Client.Stats()}
 	s.strictSchema = labels.Value(CurrentSpecReport().Labels(), labels.FamilyCheck) == "schema"
 	DeferCleanup(s.report)
-	DeferCleanup(s.cleanup, NodeTimeout(f.Config.RequestTimeout.Duration*3))
+	DeferCleanup(s.cleanup, NodeTimeout(s.cleanupTimeout()))
 	return s
 }
 
 // cleanup talks to the target without the spec's recorder or assertions: a failure here must not hide the spec's
 // own verdict, and it only ever touches objects this spec created.
-func (s *Session) cleanup(ctx SpecContext) { s.tracker.release(ctx, s.F.Client, s.F.RunID) }
+//
+// On a first interrupt (Ctrl-C) Ginkgo cancels the running node's context, skips the remaining specs and still runs
+// the cleanup nodes, each with a fresh context bounded by its NodeTimeout. An interrupt that lands while this cleanup
+// is already running cancels its context too, which would stop it half-way: so the releases run on a context that
+// ignores that cancellation and keeps the same bound (Ginkgo waits up to its --grace-period for the node; a second
+// interrupt abandons it). When the spec was interrupted, the console is told how to release what the run may have
+// left behind (an object whose create answer never arrived is unknown to this cleanup).
+func (s *Session) cleanup(ctx SpecContext) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cleanupTimeout())
+	defer cancel()
+	s.tracker.release(rctx, s.F.Client, s.F.RunID)
+	// ctx is done when the interrupt (or the node's timeout) came during this cleanup: the spec itself may have passed.
+	if (CurrentSpecReport().State.Is(types.SpecStateInterrupted) || ctx.Err() != nil) && !s.F.Config.Embedded() {
+		fmt.Fprintf(GinkgoWriter, "\nconformance run %s was interrupted (or this cleanup cut short): this spec's cleanup released "+
+			"what it knew of; to release anything else the run left behind: go run ./harness/cmd/sweep -run %s\n", s.F.RunID, s.F.RunID)
+	}
+}
+
+// cleanupTimeout bounds one spec's cleanup (also its NodeTimeout).
+func (s *Session) cleanupTimeout() time.Duration { return s.F.Config.RequestTimeout.Duration * 3 }
 
 func (s *Session) report() {
 	// One suite process runs one spec at a time, so the client's counters since the session began are this spec's.
