@@ -150,6 +150,9 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 		if w := profileMismatch(cfg.Embedded(), f.TargetHost(), cfg.Profile); w != "" {
 			fmt.Fprintln(os.Stderr, "conformance: warning: "+w)
 		}
+		if !cfg.Embedded() {
+			fmt.Fprintf(os.Stderr, "conformance: run %s; if it is interrupted, release what it created with: go run ./harness/cmd/sweep -run %s\n", s.RunID, s.RunID)
+		}
 		if w := versionMismatch(cfg.StripeVersion, f.Schema.Version); w != "" {
 			fmt.Fprintln(os.Stderr, "conformance: warning: "+w)
 		}
