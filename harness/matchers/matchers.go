@@ -135,6 +135,34 @@ func HaveJSON(path string, expected any) types.GomegaMatcher {
 	})
 }
 
+// HaveJSONLike succeeds when the body has at path what before (another response) has there: the same JSON value,
+// or absent in both.
+func HaveJSONLike(path string, before any) types.GomegaMatcher {
+	return match(fmt.Sprintf("to answer with %s as before", path), func(r *client.Response, obj map[string]any) string {
+		if obj == nil {
+			return "the body is not a JSON object"
+		}
+		br, err := unwrap(before)
+		if err != nil {
+			return "there is no earlier response to compare with"
+		}
+		bobj, _ := br.JSON()
+		want, had := Lookup(bobj, path)
+		got, has := Lookup(obj, path)
+		switch {
+		case !had && !has:
+			return ""
+		case had && !has:
+			return fmt.Sprintf("%s is absent (it was %s)", path, Show(want))
+		case !had:
+			return fmt.Sprintf("%s = %s (it was absent)", path, Show(got))
+		case !JSONEqual(got, want):
+			return fmt.Sprintf("%s = %s (it was %s)", path, Show(got), Show(want))
+		}
+		return ""
+	})
+}
+
 // haveJSONMatching applies a Gomega matcher to the value at path; its own failure message says why it failed.
 func haveJSONMatching(path string, m types.GomegaMatcher) types.GomegaMatcher {
 	return match(fmt.Sprintf("to answer with %s matching the clause", path), func(r *client.Response, obj map[string]any) string {

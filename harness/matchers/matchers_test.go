@@ -181,3 +181,13 @@ func TestHaveSameBodyAs(t *testing.T) {
 		t.Error("client secret leaked into the failure message")
 	}
 }
+
+func TestHaveJSONLike(t *testing.T) {
+	before := resp(200, `{"a":"x","n":1,"z":null}`)
+	check(t, HaveJSONLike("a", before), resp(200, `{"a":"x"}`), true)
+	check(t, HaveJSONLike("gone", before), resp(200, `{"a":"x"}`), true)
+	check(t, HaveJSONLike("n", before), resp(200, `{"n":"1"}`), false, `n = "1" (it was 1)`)
+	check(t, HaveJSONLike("a", before), resp(200, `{}`), false, `a is absent (it was "x")`)
+	check(t, HaveJSONLike("new", before), resp(200, `{"new":1}`), false, "it was absent")
+	check(t, HaveJSONLike("z", before), resp(200, `{"z":null}`), true)
+}

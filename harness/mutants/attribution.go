@@ -12,7 +12,7 @@ func attributionDefects() []Mutant {
 	return []Mutant{
 		{
 			// The create handler renders the intent with an older template.
-			Name: "create-omits-confirmation_method", Kind: Defect, Checks: []string{"schema"}, Localized: true,
+			Name: "create-omits-confirmation_method", Kind: Defect, Checks: []string{"schema"},
 			Description: "PaymentIntent create responses omit confirmation_method (a field Stripe always sends); every other response is right",
 			New: Steps(On("create", EditJSON(func(_ *Call, status int, body any) (int, any) {
 				if status == http.StatusOK {
@@ -23,7 +23,7 @@ func attributionDefects() []Mutant {
 		},
 		{
 			// Every intent rendering drops a field no clause reads.
-			Name: "intents-omit-payment_method_types", Kind: Defect, Checks: []string{"schema"}, Localized: true,
+			Name: "intents-omit-payment_method_types", Kind: Defect, Checks: []string{"schema"},
 			Description: "every PaymentIntent (created, read, canceled, embedded in errors) omits payment_method_types",
 			New: Steps(EditJSON(func(_ *Call, status int, body any) (int, any) {
 				EachIntent(body, func(pi map[string]any) { delete(pi, "payment_method_types") })
@@ -32,7 +32,7 @@ func attributionDefects() []Mutant {
 		},
 		{
 			// The charge serializer forgets a field the document requires.
-			Name: "charges-omit-billing_details", Kind: Defect, Checks: []string{"schema"}, Localized: true,
+			Name: "charges-omit-billing_details", Kind: Defect, Checks: []string{"schema"},
 			Description: "every Charge (retrieved, or expanded as latest_charge) omits the required billing_details",
 			New: Steps(EditJSON(func(_ *Call, status int, body any) (int, any) {
 				EachObject(body, func(_ string, obj map[string]any) {
@@ -45,7 +45,7 @@ func attributionDefects() []Mutant {
 		},
 		{
 			// No 3-D Secure on the target's test cards: the authentication-required card simply succeeds.
-			Name: "requires_action-unreachable", Kind: Defect, Checks: []string{"reach"}, Statuses: []string{"requires_action"}, Localized: true,
+			Name: "requires_action-unreachable", Kind: Defect, Checks: []string{"reach"}, Statuses: []string{"requires_action"},
 			Description: "pm_card_authenticationRequired is charged without authentication (the target cannot produce requires_action)",
 			New: Steps(Before("create", func(c *Call) *Result {
 				if c.Form.Get("payment_method") == "pm_card_authenticationRequired" {

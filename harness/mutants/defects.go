@@ -42,13 +42,13 @@ func Defects() []Mutant {
 		},
 		{
 			// An idempotent-looking "cancel is a no-op on a canceled intent" shortcut: it answers 200 again.
-			Name: "cancel-from-canceled", Kind: Defect, Checks: []string{"rejection", "post-cancel"},
+			Name: "cancel-from-canceled", Kind: Defect, Checks: []string{"rejection", "post-cancel"}, CrossCutting: "a canceled intent that accepts cancel also lets five racing cancels all win",
 			Description: "a second cancel of a canceled intent is accepted with 200 instead of payment_intent_unexpected_state",
 			Options:     CancelableWith(canceled),
 		},
 		{
 			// The handler stamps canceled_at before it validates the transition and does not roll it back.
-			Name: "refused-cancel-writes-canceled-at", Kind: Defect, Checks: []string{"rejection"},
+			Name: "refused-cancel-writes-canceled-at", Kind: Defect, Checks: []string{"rejection"}, CrossCutting: "a refused cancel from processing writes canceled_at too",
 			Description: "a refused cancel (from succeeded) still stamps canceled_at on the intent (written before the status check)",
 			New: Steps(Before("cancel", func(c *Call) *Result {
 				if c.Found && c.Intent.CanceledAt == 0 && !slices.Contains(reference.DefaultCancelableStatuses, c.Intent.Status) {
@@ -62,7 +62,7 @@ func Defects() []Mutant {
 		// ---- cancel: the canceled intent ----
 		{
 			// The write happens in a transaction that is rolled back after the answer was rendered.
-			Name: "cancel-not-persisted", Kind: Defect, Checks: []string{"cancel"},
+			Name: "cancel-not-persisted", Kind: Defect, Checks: []string{"cancel"}, CrossCutting: "every clause that reads the intent after a cancel reads what was not stored",
 			Description: "cancel answers 200 with a canceled intent, but the write is lost: a later GET shows the old status",
 			New: Steps(AfterCancel(func(c *Call, _ *Result) {
 				c.Restore()
@@ -72,7 +72,7 @@ func Defects() []Mutant {
 		},
 		{
 			// amount_capturable is only zeroed by capture, not by cancel.
-			Name: "amount-capturable-kept", Kind: Defect, Checks: []string{"cancel", "refund"},
+			Name: "amount-capturable-kept", Kind: Defect, Checks: []string{"cancel", "refund"}, CrossCutting: "amount_capturable is read by the cancel clause and by the release of the authorization",
 			Description: "cancel from requires_capture leaves amount_capturable at the authorized amount",
 			New: Steps(AfterCancel(func(c *Call, res *Result) {
 				if kept := c.Intent.AmountCapturable; kept > 0 {
@@ -92,7 +92,7 @@ func Defects() []Mutant {
 		},
 		{
 			// The serializer drops keys whose value is null (omitempty), and canceled_at is never set.
-			Name: "canceled-at-missing", Kind: Defect, Checks: []string{"cancel", "schema"},
+			Name: "canceled-at-missing", Kind: Defect, Checks: []string{"cancel", "schema"}, CrossCutting: "a field the cancel clause reads is also a field Stripe always sends",
 			Description: "canceled intents are rendered without the canceled_at key",
 			New: Steps(EditJSON(func(_ *Call, st int, body any) (int, any) {
 				EachIntent(body, func(pi map[string]any) {
@@ -126,13 +126,15 @@ func Defects() []Mutant {
 			Name: "canceled-at-milliseconds", Kind: Defect, Checks: []string{"cancel"},
 			Description: "canceled_at is in milliseconds instead of unix seconds",
 			New: Steps(AfterCancel(func(c *Call, res *Result) {
-				c.Update(func(pi *reference.PaymentIntent) { pi.CanceledAt *= 1000 })
+				if !IfStatus(c, canceled) { // not again on an idempotent replay
+					c.Update(func(pi *reference.PaymentIntent) { pi.CanceledAt *= 1000 })
+				}
 				c.Rerender(res)
 			})),
 		},
 		{
 			// The serializer only knows British spelling.
-			Name: "status-cancelled", Kind: Defect, Checks: []string{"cancel", "schema"},
+			Name: "status-cancelled", Kind: Defect, Checks: []string{"cancel", "schema"}, CrossCutting: "every clause reads the status, and the schema knows its values",
 			Description: "the canceled status is spelled \"cancelled\"",
 			New: Steps(EditJSON(func(_ *Call, st int, body any) (int, any) {
 				EachIntent(body, func(pi map[string]any) {
@@ -145,7 +147,7 @@ func Defects() []Mutant {
 		},
 		{
 			// Amounts are kept as decimals and rendered as strings.
-			Name: "amount-as-string", Kind: Defect, Checks: []string{"schema"},
+			Name: "amount-as-string", Kind: Defect, Checks: []string{"schema"}, CrossCutting: "every clause that reads the amount reads a string, and the schema wants an integer",
 			Description: "amounts are JSON strings (\"amount\": \"2000\")",
 			New: Steps(EditJSON(func(_ *Call, st int, body any) (int, any) {
 				EachIntent(body, func(pi map[string]any) {
@@ -160,7 +162,7 @@ func Defects() []Mutant {
 		},
 		{
 			// omitempty on a field Stripe always sends (null when empty).
-			Name: "latest-charge-omitted", Kind: Defect, Checks: []string{"schema"},
+			Name: "latest-charge-omitted", Kind: Defect, Checks: []string{"schema", "refund"}, CrossCutting: "the release clause reads latest_charge, which Stripe always sends",
 			Description: "latest_charge is omitted instead of null when the intent has no charge",
 			New: Steps(EditJSON(func(_ *Call, st int, body any) (int, any) {
 				EachIntent(body, func(pi map[string]any) {
@@ -240,13 +242,11 @@ func Defects() []Mutant {
 			// The parameter is not wired through to the model.
 			Name: "reason-dropped", Kind: Defect, Checks: []string{"reason"},
 			Description: "cancellation_reason is ignored: the canceled intent shows null",
-			New: Steps(Before("cancel", func(c *Call) *Result {
-				if c.Form.Has("cancellation_reason") {
-					f := cloneForm(c.Form)
-					f.Del("cancellation_reason")
-					c.SetForm(f)
-				}
-				return nil
+			// The request reaches the target whole (its idempotency fingerprint keeps the reason); the reason is
+			// never written.
+			New: Steps(AfterCancel(func(c *Call, res *Result) {
+				c.Update(func(pi *reference.PaymentIntent) { pi.CancellationReason = "" })
+				c.Rerender(res)
 			})),
 		},
 		{
@@ -286,7 +286,7 @@ func Defects() []Mutant {
 		// ---- post-cancel: operations on a canceled intent ----
 		{
 			// capture only checks that a charge exists.
-			Name: "capture-after-cancel", Kind: Defect, Checks: []string{"post-cancel"},
+			Name: "capture-after-cancel", Kind: Defect, Checks: []string{"post-cancel"}, CrossCutting: "a capture that races a cancel and arrives after it succeeds too (when it arrives after)",
 			Description: "capture of a canceled intent succeeds and marks it succeeded",
 			New: Steps(Before("capture", func(c *Call) *Result {
 				if !IfStatus(c, canceled) {
@@ -360,7 +360,7 @@ func Defects() []Mutant {
 		},
 		{
 			// Capture errors of a newer API layer use 422 for semantic errors.
-			Name: "state-error-422-after-cancel", Kind: Defect, Checks: []string{"post-cancel"},
+			Name: "state-error-422-after-cancel", Kind: Defect, Checks: []string{"post-cancel"}, CrossCutting: "a race loser gets the same wrong status as every operation refused after a cancel",
 			Description: "state errors of capture/confirm/update on a canceled intent are answered 422 instead of 400",
 			New: Steps(EditJSON(func(c *Call, st int, body any) (int, any) {
 				if e, ok := ErrorObject(body); ok && e["code"] == unexpectedState && c.Op != "cancel" {
@@ -373,7 +373,7 @@ func Defects() []Mutant {
 		// ---- rejection and post-cancel: the state error itself ----
 		{
 			// The implementer invented an error code instead of Stripe's.
-			Name: "wrong-error-code", Kind: Defect, Checks: []string{"rejection", "post-cancel"},
+			Name: "wrong-error-code", Kind: Defect, Checks: []string{"rejection", "post-cancel"}, CrossCutting: "the state error is the answer of every refused cancel and of every race loser",
 			Description: "state errors carry code invalid_state instead of payment_intent_unexpected_state",
 			New: Steps(EditJSON(func(_ *Call, st int, body any) (int, any) {
 				if e, ok := ErrorObject(body); ok && e["code"] == unexpectedState {
@@ -385,7 +385,7 @@ func Defects() []Mutant {
 		},
 		{
 			// A REST-purist "conflict with the resource state".
-			Name: "state-error-409", Kind: Defect, Checks: []string{"rejection", "post-cancel"},
+			Name: "state-error-409", Kind: Defect, Checks: []string{"rejection", "post-cancel"}, CrossCutting: "the state error is the answer of every refused cancel and of every race loser",
 			Description: "state errors are answered HTTP 409 Conflict instead of 400",
 			New: Steps(EditJSON(func(_ *Call, st int, body any) (int, any) {
 				if e, ok := ErrorObject(body); ok && e["code"] == unexpectedState {
@@ -396,7 +396,7 @@ func Defects() []Mutant {
 		},
 		{
 			// The error embeds the intent from a cache filled when it was created.
-			Name: "stale-error-intent", Kind: Defect, Checks: []string{"rejection", "post-cancel"},
+			Name: "stale-error-intent", Kind: Defect, Checks: []string{"rejection", "post-cancel"}, CrossCutting: "the state error is the answer of every refused cancel and of every race loser",
 			Description: "state errors embed a stale error.payment_intent (as it was when created), not its current status",
 			New: PerRun(func(*reference.Server) []Step {
 				var mu sync.Mutex
@@ -437,7 +437,7 @@ func Defects() []Mutant {
 		},
 		{
 			// Errors are rendered flat.
-			Name: "no-error-envelope", Kind: Defect, Checks: []string{"errors", "rejection"},
+			Name: "no-error-envelope", Kind: Defect, Checks: []string{"errors", "rejection"}, CrossCutting: "every refusal of every clause is an error envelope",
 			Description: "error bodies lack the \"error\" envelope ({\"type\": …, \"code\": …} at the top level)",
 			New: Steps(EditJSON(func(_ *Call, st int, body any) (int, any) {
 				if e, ok := ErrorObject(body); ok && st >= 400 {
@@ -498,7 +498,7 @@ func Defects() []Mutant {
 		},
 		{
 			// "void" implemented as capture then refund: money moved twice.
-			Name: "void-as-capture-refund", Kind: Defect, Checks: []string{"refund"},
+			Name: "void-as-capture-refund", Kind: Defect, Checks: []string{"refund"}, CrossCutting: "the capture books amount_received, which the cancel clause holds unchanged",
 			Description: "cancel from requires_capture captures then refunds (charge captured=true, amount_received = amount) instead of voiding",
 			New: Steps(AfterCancel(func(c *Call, res *Result) {
 				if c.Intent.Status != rcapture || !c.HasCharge {
@@ -533,7 +533,7 @@ func Defects() []Mutant {
 		},
 		{
 			// expand is only implemented on GET.
-			Name: "expand-ignored", Kind: Defect, Checks: []string{"refund", "schema"},
+			Name: "expand-ignored", Kind: Defect, Checks: []string{"refund"},
 			Description: "expand[]=latest_charge is ignored on cancel (latest_charge stays an id)",
 			New: Steps(Before("cancel", func(c *Call) *Result {
 				f := cloneForm(c.Form)

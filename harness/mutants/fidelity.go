@@ -49,7 +49,7 @@ func fidelityDefects() []Mutant {
 		},
 		{
 			// The refunds list renders an empty list as an empty object. It breaks the list's schema as well.
-			Name: "refund-list-not-a-list", Kind: Defect, Checks: []string{"refund", "schema"},
+			Name: "refund-list-not-a-list", Kind: Defect, Checks: []string{"refund", "schema"}, CrossCutting: "a list that is not a list breaks the release clause and the list schema",
 			Description: "GET /v1/refunds answers data: {} instead of [] when there is no refund",
 			New: Steps(EditJSON(func(c *Call, status int, body any) (int, any) {
 				if c.R.Method != http.MethodGet || c.R.URL.Path != "/v1/refunds" || status != http.StatusOK {

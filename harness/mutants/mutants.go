@@ -59,12 +59,12 @@ type Mutant struct {
 	// Checks are the check label values (harness/labels.Checks) of the clauses a Defect breaks: at least one
 	// failing spec must carry each of them.
 	Checks []string
-	// Localized marks a Defect that breaks one clause (Checks names it, or two where the defect inherently breaks
-	// both, like a list that is not a list) in one place: the self-test requires that no check outside Checks fails
-	// (no collateral). A cross-cutting defect (a status the whole API spells wrong) is not Localized; its
-	// collateral is counted and shown, not asserted.
-	Localized bool
-	// Statuses narrows where a Localized defect must show: the rows (starting statuses) of its failing checks, e.g.
+	// CrossCutting says why a Defect reaches more than one clause (a status the whole API spells wrong; a race loser
+	// that gets the same wrong error as every refused operation). Every other defect is localized: it breaks the one
+	// clause Checks names, and the self-test requires that no check outside it fails (no collateral). A
+	// cross-cutting defect's collateral is counted and shown, not asserted; it must name all its Checks.
+	CrossCutting string
+	// Statuses narrows where a localized defect must show: the rows (starting statuses) of its failing checks, e.g.
 	// the reach check of the one status a target cannot reach.
 	Statuses []string
 	// Aborts marks a Defect that must abort the whole run (AbortSuite) rather than fail specs.
@@ -120,6 +120,10 @@ func Validate(ms []Mutant) error {
 			return fmt.Errorf("mutant %q has no kind", m.Name)
 		case m.Kind == Defect && len(m.Checks) == 0 && !m.Aborts:
 			return fmt.Errorf("defect %q names no check label it breaks", m.Name)
+		case m.Kind == Defect && len(m.Checks) > 1 && m.CrossCutting == "":
+			return fmt.Errorf("defect %q names %d clauses: say why it is CrossCutting, or split it", m.Name, len(m.Checks))
+		case m.Kind != Defect && m.CrossCutting != "":
+			return fmt.Errorf("mutant %q: only defects are CrossCutting", m.Name)
 		case m.Kind != Benign && len(m.Changes) > 0:
 			return fmt.Errorf("mutant %q: only benign disturbances declare Changes", m.Name)
 		case m.Kind != Defect && (len(m.Checks) > 0 || m.Aborts || m.KnownGap != ""):
@@ -146,3 +150,6 @@ func Steps(steps ...Step) func(ref *reference.Server) http.Handler {
 func PerRun(build func(ref *reference.Server) []Step) func(ref *reference.Server) http.Handler {
 	return func(ref *reference.Server) http.Handler { return Wrap(ref, Chain(build(ref)...)) }
 }
+
+// Localized reports whether the defect must stay within its one clause.
+func (m Mutant) Localized() bool { return m.Kind == Defect && !m.Aborts && m.CrossCutting == "" }

@@ -448,7 +448,7 @@ func judgeDefect(r *runResult, fail func(string, ...any)) {
 	case len(missing) > 0:
 		r.Verdict = "WRONG REASON"
 		fail("checks failed, but none of the clause(s) %s it breaks (in rows %v) failed for its own reason; failing: %s", strings.Join(missing, ", "), m.Statuses, checkCounts(r))
-	case m.Localized && len(r.Collateral) > 0:
+	case m.Localized() && len(r.Collateral) > 0:
 		r.Verdict = "COLLATERAL"
 		fail("a localized defect failed %d check(s) outside its clause: %s", len(r.Collateral), strings.Join(firstN(r.Collateral, 8), ", "))
 	case r.Errored > 0:
@@ -643,8 +643,8 @@ func renderTable(all []Mutant, results map[string]*runResult, build, runs, total
 		if len(m.Statuses) > 0 {
 			expected += " (" + strings.Join(m.Statuses, ", ") + ")"
 		}
-		if m.Localized {
-			expected += ", localized"
+		if m.CrossCutting != "" {
+			expected += " (cross-cutting)"
 		}
 		switch {
 		case m.Aborts:
@@ -671,7 +671,7 @@ func renderTable(all []Mutant, results map[string]*runResult, build, runs, total
 			} else {
 				gaps = append(gaps, fmt.Sprintf("- `%s` (%s): %s", m.Name, m.Description, orDefault(m.KnownGap, r.Verdict)))
 			}
-			if m.Localized {
+			if m.Localized() {
 				localized++
 				collateral += len(r.Collateral)
 				if len(r.Collateral) == 0 && strings.HasPrefix(r.Verdict, "detected") {

@@ -78,6 +78,17 @@ func expectLost(r *framework.Resp, id, currentStatus string) {
 	expectUnexpectedState(r, id, currentStatus)
 }
 
+// refusedAsStarted: every answer refused the request as not allowed from the status the intent started in (and
+// still has): the target does not allow the operation from that status at all, so there was no race.
+func refusedAsStarted(rs []*framework.Resp, status string) bool {
+	for _, r := range rs {
+		if r == nil || r.Status != 400 || r.Str("error.code") != "payment_intent_unexpected_state" || r.Str("error.payment_intent.status") != status {
+			return false
+		}
+	}
+	return true
+}
+
 var _ = Describe("Under concurrency, the target", func() {
 	var s *framework.Session
 	BeforeEach(func() {
@@ -95,6 +106,10 @@ var _ = Describe("Under concurrency, the target", func() {
 				fns[i] = func() *framework.Resp { return s.CancelIntent(ctx, in.ID, nil, racing) }
 			}
 			rs := concurrently(fns...)
+			if refusedAsStarted(rs, "requires_payment_method") {
+				framework.Blocked("requires_payment_method", "cancel a PaymentIntent in requires_payment_method",
+					"the target refuses every cancel from this status (the cancel column judges it)", rs[0])
+			}
 			wins := 0
 			for _, r := range rs {
 				Expect(r).NotTo(BeNil())
@@ -120,6 +135,10 @@ var _ = Describe("Under concurrency, the target", func() {
 			cancelR, captureR := rs[0], rs[1]
 			Expect(cancelR).NotTo(BeNil())
 			Expect(captureR).NotTo(BeNil())
+			if refusedAsStarted([]*framework.Resp{cancelR}, "requires_capture") {
+				framework.Blocked("requires_capture", "cancel a PaymentIntent in requires_capture",
+					"the target refused the cancel as not allowed from requires_capture itself (the cancel column judges it)", cancelR)
+			}
 			wins := 0
 			for _, r := range rs {
 				if r.Status == 200 {
@@ -140,6 +159,5 @@ var _ = Describe("Under concurrency, the target", func() {
 				Expect(after).To(HaveJSON("status", "succeeded"))
 				Expect(after).To(HaveJSON("amount_received", in.Amount))
 			}
-			Expect(after).To(HaveJSON("amount_capturable", 0))
 		})
 })

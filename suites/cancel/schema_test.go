@@ -25,23 +25,28 @@ var _ = Describe("Every cancel response conforms to Stripe's OpenAPI schema:", f
 		It(fmt.Sprintf("the canceled intent returned by a cancel from %s, and by a later GET, conform to the payment_intent schema and carry every field Stripe always sends", status),
 			At("schema.canceled-intent.from-"+status, status, "cancel", "schema"), func(ctx SpecContext) {
 				in := drivers.Reach(ctx, s, status, nil)
-				Expect(s.CancelIntent(ctx, in.ID, client.Params{"cancellation_reason": {"requested_by_customer"}})).To(HaveStatus(200))
-				Expect(s.RetrieveIntent(ctx, in.ID, nil)).To(HaveStatus(200))
+				s.MustCancelIntent(ctx, in.ID, status, client.Params{"cancellation_reason": {"requested_by_customer"}})
+				s.MustRetrieveIntent(ctx, in.ID)
 			})
 	}
 
 	It("the payment_intent_unexpected_state error for a refused cancel conforms to the error schema, including error.payment_intent when it is sent",
 		At("schema.refusal", "succeeded", "cancel", "schema"), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "succeeded", nil)
-			Expect(s.CancelIntent(ctx, in.ID, nil)).To(HaveStatus(400))
+			if r := s.CancelIntent(ctx, in.ID, nil); r.Status < 400 || r.Status > 499 {
+				// The rejection column judges an accepted cancel; here there is no refusal to validate.
+				framework.Blocked("succeeded", "have a cancel of a succeeded intent refused", "the target did not refuse it", r)
+			}
 		})
 
 	It("the expanded latest_charge of a cancel from requires_capture conforms to the charge schema",
 		At("schema.expanded-charge", "requires_capture", "cancel", "schema"), func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_capture", nil)
-			r := s.CancelIntent(ctx, in.ID, client.Params{"expand[]": {"latest_charge"}})
-			Expect(r).To(HaveStatus(200))
-			Expect(r).To(HaveJSON("latest_charge.object", "charge"))
+			r := s.MustCancelIntent(ctx, in.ID, "requires_capture", client.Params{"expand[]": {"latest_charge"}})
+			if _, expanded := r.Get("latest_charge").(map[string]any); !expanded {
+				// The refund column judges an ignored expand[]; here there is no expanded charge to validate.
+				framework.Blocked("requires_capture", "have latest_charge expanded", "the cancel answer does not expand latest_charge", r)
+			}
 		})
 
 	It("the answers to a cancel of an unknown intent, a cancel without an API key and a cancel with an invalid reason conform to the schema (the error schema for an error status)",
