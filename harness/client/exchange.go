@@ -2,6 +2,8 @@ package client
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,18 +14,28 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/pi-conformance/suite/harness/redact"
 )
 
 // Exchange is the redacted record of one Do call (all its attempts). It is immutable once Do returns and is
 // marshalled to JSON for the reports (labels.EntryExchanges).
+//
+// Bodies are kept as redacted excerpts of at most RecordedBody bytes (redact.Head: a credential straddling the cut
+// never shows); a cut body says so in RequestBodyCut/ResponseBodyCut, with its full size and digest. The whole
+// body is only in Response.Body, for the duration of the request's checks: every exchange of a failed spec is
+// attached to its report, so what an exchange keeps is what every report holds.
 type Exchange struct {
 	Method         string        `json:"method"`
 	URL            string        `json:"url"`                       // redacted
 	RequestHeader  http.Header   `json:"request_header,omitempty"`  // redacted
-	RequestBody    string        `json:"request_body,omitempty"`    // redacted
+	RequestBody    string        `json:"request_body,omitempty"`    // redacted excerpt
 	Status         int           `json:"status"`                    // 0 if no response
 	ResponseHeader http.Header   `json:"response_header,omitempty"` // redacted
-	ResponseBody   string        `json:"response_body,omitempty"`   // redacted, full (the reports truncate)
+	ResponseBody   string        `json:"response_body,omitempty"`   // redacted excerpt
+	// RequestBodyCut and ResponseBodyCut are set when the body was longer than the excerpt kept.
+	RequestBodyCut  *BodyCut `json:"request_body_cut,omitempty"`
+	ResponseBodyCut *BodyCut `json:"response_body_cut,omitempty"`
 	Started        time.Time     `json:"started"`
 	Duration       time.Duration `json:"duration_ns"` // total incl. retries
 	Attempts       int           `json:"attempts"`
@@ -34,6 +46,31 @@ type Exchange struct {
 	CustomAuth bool     `json:"custom_auth,omitempty"` // Request.Auth supplied a key other than the client's (redacted too)
 	BodyRaw    bool     `json:"body_raw,omitempty"`    // the body came from Request.RawBody (Curl sends it verbatim)
 	KeyEnv     string   `json:"key_env,omitempty"`     // variable Curl uses for the client's key
+}
+
+// RecordedBody is the most an Exchange keeps of a request or response body. Stripe's PaymentIntent, error and
+// list bodies are 1 to 6 KiB, so a conforming target's bodies are kept whole or nearly so; a larger body is shown
+// by its beginning, its size and its digest.
+const RecordedBody = 4 << 10
+
+// BodyCut describes a body an Exchange keeps only the beginning of.
+type BodyCut struct {
+	Bytes  int    `json:"bytes"`  // size of the whole body
+	SHA256 string `json:"sha256"` // hex SHA-256 of the whole body as sent or received (compare: curl … | sha256sum)
+}
+
+func (c *BodyCut) String() string {
+	return fmt.Sprintf("cut: %d bytes in all, sha256 %s", c.Bytes, c.SHA256)
+}
+
+// recordBody returns what an Exchange keeps of body: a redacted excerpt, and a BodyCut when it is not the whole.
+func recordBody(body []byte, secrets []string) (string, *BodyCut) {
+	head, cut := redact.Head(body, RecordedBody, secrets...)
+	if !cut {
+		return head, nil
+	}
+	sum := sha256.Sum256(body)
+	return head, &BodyCut{Bytes: len(body), SHA256: hex.EncodeToString(sum[:])}
 }
 
 // Path returns the path and query of URL ("/v1/payment_intents/pi_1/cancel").
@@ -94,7 +131,12 @@ func (e *Exchange) Curl() string {
 		if e.RequestHeader.Get("Content-Type") == "" {
 			add("-H", singleQuote("Content-Type:")) // curl would otherwise add a form Content-Type
 		}
-		add(curlBody(e.RequestBody, e.BodyRaw)...)
+		if e.RequestBodyCut != nil {
+			// The excerpt cannot repeat the request: send the whole body from a file the user saves.
+			add("--data-binary", "@request-body", "#", "request body not recorded whole ("+e.RequestBodyCut.String()+")")
+		} else {
+			add(curlBody(e.RequestBody, e.BodyRaw)...)
+		}
 	}
 	return strings.Join(parts, " ")
 }
@@ -183,12 +225,16 @@ func (e *Exchange) Summary(maxBody int) string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (%d attempts)", e.Attempts)
 	}
-	b.WriteString("\n  request: " + excerpt(readableBody(e.RequestBody, e.BodyRaw), maxBody, "(none)"))
+	b.WriteString("\n  request: " + bodyExcerpt(readableBody(e.RequestBody, e.BodyRaw, e.RequestBodyCut != nil), maxBody, e.RequestBodyCut, "(none)"))
 	if e.Status == 0 {
 		fmt.Fprintf(&b, "\n  response: none\n  error: %s", e.Err)
 	} else {
 		b.WriteString("\n  response: " + statusLine(e.Status))
-		b.WriteString("\n  body: " + excerpt(compactJSON(e.ResponseBody), maxBody, "(empty)"))
+		body := e.ResponseBody
+		if e.ResponseBodyCut == nil {
+			body = compactJSON(body)
+		}
+		b.WriteString("\n  body: " + bodyExcerpt(body, maxBody, e.ResponseBodyCut, "(empty)"))
 	}
 	for _, l := range e.RetryLog {
 		b.WriteString("\n  retry: " + l)
@@ -197,9 +243,10 @@ func (e *Exchange) Summary(maxBody int) string {
 	return b.String()
 }
 
-// readableBody shows a form body with its keys and values decoded (brackets readable), in wire order.
-func readableBody(body string, raw bool) string {
-	if raw || body == "" {
+// readableBody shows a form body with its keys and values decoded (brackets readable), in wire order. The decoded
+// text is redacted again: decoding may spell out a credential that the recorded, encoded text hid.
+func readableBody(body string, raw, cut bool) string {
+	if raw || cut || body == "" {
 		return body
 	}
 	pairs := strings.Split(body, "&")
@@ -212,7 +259,20 @@ func readableBody(body string, raw bool) string {
 		}
 		pairs[i] = dk + "=" + dv
 	}
-	return strings.Join(pairs, "&")
+	return redact.String(strings.Join(pairs, "&"))
+}
+
+// bodyExcerpt is excerpt for a body recorded whole, and for a body recorded in part its beginning (cut to max) and
+// the cut note.
+func bodyExcerpt(s string, max int, cut *BodyCut, empty string) string {
+	if cut == nil {
+		return excerpt(s, max, empty)
+	}
+	s = strings.ReplaceAll(s, "\n", `\n`)
+	if max > 0 {
+		s = truncate(s, max)
+	}
+	return s + "… (" + cut.String() + ")"
 }
 
 func compactJSON(s string) string {
