@@ -669,6 +669,9 @@ func parseObject(body []byte, secrets []string) (map[string]any, error) {
 	if errors.Is(err, jsonvalue.ErrTrailingData) {
 		return nil, fmt.Errorf("response is not JSON: trailing data after the value: %s", excerpt())
 	}
+	if errors.Is(err, jsonvalue.ErrTooManyValues) {
+		return nil, fmt.Errorf("response not decoded: %w: %s", err, excerpt())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("response is not JSON: %s", excerpt())
 	}

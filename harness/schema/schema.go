@@ -208,6 +208,9 @@ func (v *Validator) ValidateResponse(method, path string, status int, header htt
 		if errors.Is(err, jsonvalue.ErrTrailingData) {
 			return nil, &Issue{Reason: "body has trailing data after the JSON value"}
 		}
+		if errors.Is(err, jsonvalue.ErrTooManyValues) {
+			return nil, &Issue{Reason: "body not validated: " + err.Error()}
+		}
 		if err != nil {
 			return nil, &Issue{Reason: "body is not JSON: " + err.Error()}
 		}
