@@ -26,20 +26,20 @@ import (
 // body is only in Response.Body, for the duration of the request's checks: every exchange of a failed spec is
 // attached to its report, so what an exchange keeps is what every report holds.
 type Exchange struct {
-	Method         string        `json:"method"`
-	URL            string        `json:"url"`                       // redacted
-	RequestHeader  http.Header   `json:"request_header,omitempty"`  // redacted
-	RequestBody    string        `json:"request_body,omitempty"`    // redacted excerpt
-	Status         int           `json:"status"`                    // 0 if no response
-	ResponseHeader http.Header   `json:"response_header,omitempty"` // redacted
-	ResponseBody   string        `json:"response_body,omitempty"`   // redacted excerpt
+	Method         string      `json:"method"`
+	URL            string      `json:"url"`                       // redacted
+	RequestHeader  http.Header `json:"request_header,omitempty"`  // redacted
+	RequestBody    string      `json:"request_body,omitempty"`    // redacted excerpt
+	Status         int         `json:"status"`                    // 0 if no response
+	ResponseHeader http.Header `json:"response_header,omitempty"` // redacted
+	ResponseBody   string      `json:"response_body,omitempty"`   // redacted excerpt
 	// RequestBodyCut and ResponseBodyCut are set when the body was longer than the excerpt kept.
-	RequestBodyCut  *BodyCut `json:"request_body_cut,omitempty"`
-	ResponseBodyCut *BodyCut `json:"response_body_cut,omitempty"`
-	Started        time.Time     `json:"started"`
-	Duration       time.Duration `json:"duration_ns"` // total incl. retries
-	Attempts       int           `json:"attempts"`
-	Err            string        `json:"error,omitempty"` // transport error text, redacted
+	RequestBodyCut  *BodyCut      `json:"request_body_cut,omitempty"`
+	ResponseBodyCut *BodyCut      `json:"response_body_cut,omitempty"`
+	Started         time.Time     `json:"started"`
+	Duration        time.Duration `json:"duration_ns"` // total incl. retries
+	Attempts        int           `json:"attempts"`
+	Err             string        `json:"error,omitempty"` // transport error text, redacted
 
 	// Additions.
 	RetryLog   []string `json:"retry_log,omitempty"`   // one line per retried attempt: what happened and the delay
