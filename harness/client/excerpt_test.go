@@ -84,3 +84,26 @@ func TestNotJSONErrorExcerptDoesNotLeak(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestRecorderKeepsFirstAndLast: past RecorderFirst+RecorderLast exchanges, the recorder keeps the first and the
+// most recent ones, in order, and counts the rest.
+func TestRecorderKeepsFirstAndLast(t *testing.T) {
+	rec := NewRecorder()
+	const n = RecorderFirst + RecorderLast + 25
+	for i := range n {
+		rec.add(&Exchange{URL: itoa(i)})
+	}
+	got := rec.Exchanges()
+	if len(got) != RecorderFirst+RecorderLast || rec.Omitted() != 25 || rec.Count() != n {
+		t.Fatalf("kept %d, omitted %d, count %d", len(got), rec.Omitted(), rec.Count())
+	}
+	for i, e := range got {
+		want := i
+		if i >= RecorderFirst {
+			want = i + 25
+		}
+		if e.URL != itoa(want) {
+			t.Fatalf("exchange %d is #%s, want #%d", i, e.URL, want)
+		}
+	}
+}

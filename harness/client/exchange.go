@@ -305,10 +305,20 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// Recorder collects exchanges. It is safe for concurrent use.
+// A Recorder keeps the first RecorderFirst and the last RecorderLast exchanges: a spec that polls or loops sends
+// many requests, and every exchange kept goes into each report of a failed spec.
+const (
+	RecorderFirst = 10
+	RecorderLast  = 40
+)
+
+// Recorder collects exchanges (at most RecorderFirst+RecorderLast, see Omitted). It is safe for concurrent use.
 type Recorder struct {
-	mu sync.Mutex
-	ex []*Exchange
+	mu      sync.Mutex
+	first   []*Exchange
+	last    []*Exchange // a ring of RecorderLast once full; next is its oldest entry
+	next    int
+	omitted int
 }
 
 // NewRecorder returns an empty Recorder.
@@ -316,27 +326,47 @@ func NewRecorder() *Recorder { return &Recorder{} }
 
 func (r *Recorder) add(e *Exchange) {
 	r.mu.Lock()
-	r.ex = append(r.ex, e)
-	r.mu.Unlock()
+	defer r.mu.Unlock()
+	switch {
+	case len(r.first) < RecorderFirst:
+		r.first = append(r.first, e)
+	case len(r.last) < RecorderLast:
+		r.last = append(r.last, e)
+	default:
+		r.last[r.next] = e
+		r.next = (r.next + 1) % RecorderLast
+		r.omitted++
+	}
 }
 
-// Exchanges returns the recorded exchanges in the order their calls completed.
+// Exchanges returns the kept exchanges in the order their calls completed: the first ones, then the last ones
+// (Omitted says how many were dropped between them).
 func (r *Recorder) Exchanges() []*Exchange {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]*Exchange(nil), r.ex...)
+	out := make([]*Exchange, 0, len(r.first)+len(r.last))
+	out = append(out, r.first...)
+	out = append(out, r.last[r.next:]...)
+	return append(out, r.last[:r.next]...)
+}
+
+// Omitted is the number of exchanges dropped between the first and the last ones kept.
+func (r *Recorder) Omitted() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.omitted
 }
 
 // Reset forgets every recorded exchange.
 func (r *Recorder) Reset() {
 	r.mu.Lock()
-	r.ex = nil
+	r.first, r.last, r.next, r.omitted = nil, nil, 0, 0
 	r.mu.Unlock()
 }
 
-// Count returns the number of recorded exchanges.
+// Count returns the number of recorded exchanges, the omitted ones included.
 func (r *Recorder) Count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.ex)
+	return len(r.first) + len(r.last) + r.omitted
 }
