@@ -42,6 +42,7 @@ const (
 	MaxBackoff            = 5 * time.Second  // cap of the exponential backoff
 	MaxRetryAfter         = 10 * time.Second // cap applied to a server's Retry-After
 	MaxResponseBody       = 4 << 20          // bytes; a larger body is a TransportError (see below)
+	MaxResponseHeader     = 64 << 10         // bytes of response header (net/http's default is 10 MiB); Stripe sends about 1 KiB
 	DefaultAPIKeyEnv      = "CONFORMANCE_API_KEY"
 	// OtherAPIKeyEnv is the variable that Exchange.Curl uses for a per-request key (Request.Auth), which is
 	// redacted like the client's own key.
@@ -193,6 +194,7 @@ func defaultHTTPClient() *http.Client {
 	tr.MaxIdleConns = 256
 	tr.MaxIdleConnsPerHost = 64
 	tr.IdleConnTimeout = 90 * time.Second
+	tr.MaxResponseHeaderBytes = MaxResponseHeader
 	return &http.Client{
 		Transport: tr,
 		// A redirect is a response to judge, not to follow (following could also move the key to another host).
@@ -360,10 +362,10 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	ex.URL = red(target)
 	if hasBody {
-		ex.RequestBody, ex.RequestBodyCut = recordBody(body, secrets)
+		ex.RequestBody, ex.RequestBodyCut, ex.requestWhole = recordBody(body, secrets)
 	}
 	header := c.buildHeader(method, req)
-	ex.RequestHeader = redact.Header(header, secrets...)
+	ex.RequestHeader = recordHeader(header, secrets)
 	if customAuth && strings.Contains(*req.Auth, "_live_") {
 		return fail(ErrLiveKey)
 	}
@@ -428,8 +430,8 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	ex.Duration = time.Since(started)
 	ex.Status = last.status
-	ex.ResponseHeader = redact.Header(last.header, secrets...)
-	ex.ResponseBody, ex.ResponseBodyCut = recordBody(last.body, secrets)
+	ex.ResponseHeader = recordHeader(last.header, secrets)
+	ex.ResponseBody, ex.ResponseBodyCut, ex.responseWhole = recordBody(last.body, secrets)
 	c.record(ex)
 	return &Response{Status: last.status, Header: last.header, Body: last.body, Exchange: ex, secrets: secrets}, nil
 }

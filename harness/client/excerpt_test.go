@@ -107,3 +107,51 @@ func TestRecorderKeepsFirstAndLast(t *testing.T) {
 		}
 	}
 }
+
+// TestRecorderSlimsOlderBodies: all but the RecorderFullBodies most recent exchanges come back with bodies cut to
+// SlimBody bytes, marked with the whole body's size and digest; the recorded exchanges themselves are unchanged.
+func TestRecorderSlimsOlderBodies(t *testing.T) {
+	body := `{"description":"` + strings.Repeat("d", 3000) + `"}`
+	rs := newRecServer(t, func(n int, w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, body) })
+	rec := NewRecorder()
+	c := newTestClient(t, rs.URL, nil).WithRecorder(rec)
+	for range 6 {
+		mustDo(t, c, context.Background(), Request{Method: "GET", Path: "/v1/x"})
+	}
+	sum := sha256.Sum256([]byte(body))
+	got := rec.Exchanges()
+	for i, e := range got {
+		if i < len(got)-RecorderFullBodies {
+			if len(e.ResponseBody) > SlimBody || e.ResponseBodyCut == nil || e.ResponseBodyCut.SHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("exchange %d: %d bytes kept, cut %+v", i, len(e.ResponseBody), e.ResponseBodyCut)
+			}
+		} else if e.ResponseBody != body || e.ResponseBodyCut != nil {
+			t.Errorf("exchange %d (recent): %d bytes kept, cut %+v", i, len(e.ResponseBody), e.ResponseBodyCut)
+		}
+	}
+	if again := rec.Exchanges(); again[0].ResponseBody != got[0].ResponseBody || len(rec.Exchanges()[len(got)-1].ResponseBody) != len(body) {
+		t.Error("Exchanges changed what the recorder holds")
+	}
+}
+
+// TestRecordedHeadersAreBounded: a response with a hundred long headers, one echoing the key across the value cut,
+// is recorded with at most maxHeaderFields fields of bounded values, and no part of the key.
+func TestRecordedHeadersAreBounded(t *testing.T) {
+	rs := newRecServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		for i := range 100 {
+			w.Header().Set("X-Pad-"+itoa(1000+i), strings.Repeat("p", 600))
+		}
+		w.Header().Set("X-Echo", strings.Repeat("e", maxHeaderValue-10)+testKey)
+		_, _ = io.WriteString(w, "{}")
+	})
+	c := newTestClient(t, rs.URL, nil)
+	r := mustDo(t, c, context.Background(), Request{Method: "GET", Path: "/v1/x"})
+	b, _ := json.Marshal(r.Exchange.ResponseHeader)
+	if len(r.Exchange.ResponseHeader) > maxHeaderFields+1 || len(b) > (maxHeaderFields+1)*(maxHeaderValue+64) {
+		t.Errorf("recorded %d header fields, %d bytes", len(r.Exchange.ResponseHeader), len(b))
+	}
+	assertNoLeak(t, "recorded headers", string(b), testKey, testKey[:14])
+	if r.Header.Get("X-Pad-1099") == "" {
+		t.Error("Response.Header is not the whole header")
+	}
+}

@@ -46,6 +46,9 @@ type Exchange struct {
 	CustomAuth bool     `json:"custom_auth,omitempty"` // Request.Auth supplied a key other than the client's (redacted too)
 	BodyRaw    bool     `json:"body_raw,omitempty"`    // the body came from Request.RawBody (Curl sends it verbatim)
 	KeyEnv     string   `json:"key_env,omitempty"`     // variable Curl uses for the client's key
+
+	// requestWhole and responseWhole describe bodies longer than SlimBody, for Recorder.Exchanges to cut further.
+	requestWhole, responseWhole *BodyCut
 }
 
 // RecordedBody is the most an Exchange keeps of a request or response body. Stripe's PaymentIntent, error and
@@ -63,14 +66,56 @@ func (c *BodyCut) String() string {
 	return fmt.Sprintf("cut: %d bytes in all, sha256 %s", c.Bytes, c.SHA256)
 }
 
-// recordBody returns what an Exchange keeps of body: a redacted excerpt, and a BodyCut when it is not the whole.
-func recordBody(body []byte, secrets []string) (string, *BodyCut) {
-	head, cut := redact.Head(body, RecordedBody, secrets...)
-	if !cut {
-		return head, nil
+// recordBody returns what an Exchange keeps of body: a redacted excerpt, a BodyCut when it is not the whole, and
+// the whole body's BodyCut when it is longer than SlimBody.
+func recordBody(body []byte, secrets []string) (excerpt string, cut, whole *BodyCut) {
+	excerpt, isCut := redact.Head(body, RecordedBody, secrets...)
+	if len(body) > SlimBody {
+		sum := sha256.Sum256(body)
+		whole = &BodyCut{Bytes: len(body), SHA256: hex.EncodeToString(sum[:])}
 	}
-	sum := sha256.Sum256(body)
-	return head, &BodyCut{Bytes: len(body), SHA256: hex.EncodeToString(sum[:])}
+	if isCut {
+		cut = whole
+	}
+	return excerpt, cut, whole
+}
+
+// Bounds of the headers an Exchange keeps (a target may send up to MaxResponseHeader bytes of them).
+const (
+	maxHeaderFields = 40
+	maxHeaderValues = 4
+	maxHeaderValue  = 512
+)
+
+// recordHeader returns the redacted header an Exchange keeps: at most maxHeaderFields fields (by name), each with at
+// most maxHeaderValues values of at most maxHeaderValue bytes (cut after redaction, redact.Head).
+func recordHeader(h http.Header, secrets []string) http.Header {
+	if len(h) > maxHeaderFields {
+		keys := make([]string, 0, len(h))
+		for k := range h {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		small := make(http.Header, maxHeaderFields)
+		for _, k := range keys[:maxHeaderFields] {
+			small[k] = h[k]
+		}
+		small["X-Conformance-Omitted-Headers"] = []string{strconv.Itoa(len(keys) - maxHeaderFields)}
+		h = small
+	}
+	out := redact.Header(h, secrets...)
+	for k, vs := range out {
+		if len(vs) > maxHeaderValues {
+			vs = append(vs[:maxHeaderValues:maxHeaderValues], "… "+strconv.Itoa(len(vs)-maxHeaderValues)+" more values")
+		}
+		for i, v := range vs {
+			if len(v) > maxHeaderValue {
+				vs[i] = truncate(v, maxHeaderValue) + "… (" + strconv.Itoa(len(v)) + " bytes)"
+			}
+		}
+		out[k] = vs
+	}
+	return out
 }
 
 // Path returns the path and query of URL ("/v1/payment_intents/pi_1/cancel").
@@ -305,11 +350,16 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// A Recorder keeps the first RecorderFirst and the last RecorderLast exchanges: a spec that polls or loops sends
-// many requests, and every exchange kept goes into each report of a failed spec.
+// A Recorder keeps the first RecorderFirst and the last RecorderLast exchanges, and Exchanges returns the bodies of
+// all but the RecorderFullBodies most recent ones cut to SlimBody bytes: a spec that polls or loops sends many
+// requests, and what a failed spec's exchanges hold goes into every report (Ginkgo's JSON and JUnit, results.json,
+// report.html, report.md). So a failed spec adds at most about 3×9 KiB + 12×2 KiB of exchanges to each report
+// (bodies, bounded headers, curl line), whatever the target sends.
 const (
-	RecorderFirst = 10
-	RecorderLast  = 40
+	RecorderFirst      = 3
+	RecorderLast       = 12
+	RecorderFullBodies = 3
+	SlimBody           = 512
 )
 
 // Recorder collects exchanges (at most RecorderFirst+RecorderLast, see Omitted). It is safe for concurrent use.
@@ -340,14 +390,45 @@ func (r *Recorder) add(e *Exchange) {
 }
 
 // Exchanges returns the kept exchanges in the order their calls completed: the first ones, then the last ones
-// (Omitted says how many were dropped between them).
+// (Omitted says how many were dropped between them). All but the RecorderFullBodies most recent are copies with
+// their bodies cut to SlimBody bytes (marked as cut, with the whole body's size and digest).
 func (r *Recorder) Exchanges() []*Exchange {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]*Exchange, 0, len(r.first)+len(r.last))
 	out = append(out, r.first...)
 	out = append(out, r.last[r.next:]...)
-	return append(out, r.last[:r.next]...)
+	out = append(out, r.last[:r.next]...)
+	for i := range max(len(out)-RecorderFullBodies, 0) {
+		out[i] = out[i].slim()
+	}
+	return out
+}
+
+// slim returns e, or a copy of it with its bodies cut to SlimBody bytes. The recorded bodies are redacted already,
+// so any prefix of them is too.
+func (e *Exchange) slim() *Exchange {
+	if len(e.RequestBody) <= SlimBody && len(e.ResponseBody) <= SlimBody {
+		return e
+	}
+	cp := *e
+	if len(cp.RequestBody) > SlimBody {
+		cp.RequestBody, cp.RequestBodyCut = truncate(cp.RequestBody, SlimBody), orWhole(cp.RequestBodyCut, e.requestWhole, len(cp.RequestBody))
+	}
+	if len(cp.ResponseBody) > SlimBody {
+		cp.ResponseBody, cp.ResponseBodyCut = truncate(cp.ResponseBody, SlimBody), orWhole(cp.ResponseBodyCut, e.responseWhole, len(cp.ResponseBody))
+	}
+	return &cp
+}
+
+func orWhole(cut, whole *BodyCut, recorded int) *BodyCut {
+	switch {
+	case cut != nil:
+		return cut
+	case whole != nil:
+		return whole
+	}
+	return &BodyCut{Bytes: recorded, SHA256: "not recorded"} // an Exchange built by hand
 }
 
 // Omitted is the number of exchanges dropped between the first and the last ones kept.
