@@ -7,8 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pi-conformance/suite/harness/client"
@@ -145,19 +145,37 @@ func BadInputFaults() []Mutant {
 		{
 			Name: "many-fields", Kind: Fault,
 			Description: fmt.Sprintf("every intent's metadata (and every error's param) is an object of %d members with number values", ManyFields),
-			New: Steps(editIntentsAndErrors(func(c *Call, intent, errObj map[string]any) {
-				wide := make(map[string]any, ManyFields+1)
-				for i := range ManyFields {
-					wide[fmt.Sprintf("k%06d", i)] = json.Number(strconv.Itoa(i))
+			New: func(ref *reference.Server) http.Handler {
+				// Encoded once per key: building and encoding 200k members for every response would make the
+				// target, not the suite, the slow part.
+				var mu sync.Mutex
+				encoded := map[string]json.RawMessage{}
+				wide := func(key string) json.RawMessage {
+					mu.Lock()
+					defer mu.Unlock()
+					if b, ok := encoded[key]; ok {
+						return b
+					}
+					var b bytes.Buffer
+					b.WriteString(`{"echo":`)
+					kb, _ := json.Marshal(key)
+					b.Write(kb)
+					for i := range ManyFields {
+						fmt.Fprintf(&b, `,"k%06d":%d`, i, i)
+					}
+					b.WriteString("}")
+					encoded[key] = b.Bytes()
+					return b.Bytes()
 				}
-				wide["echo"] = bearerKey(c)
-				if intent != nil {
-					intent["metadata"] = wide
-				}
-				if errObj != nil {
-					errObj["param"] = wide
-				}
-			})),
+				return Wrap(ref, editIntentsAndErrors(func(c *Call, intent, errObj map[string]any) {
+					if intent != nil {
+						intent["metadata"] = wide(bearerKey(c))
+					}
+					if errObj != nil {
+						errObj["param"] = wide(bearerKey(c))
+					}
+				}))
+			},
 		},
 		{
 			Name: "near-cap", Kind: Fault,
