@@ -2,6 +2,8 @@ package client
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,28 +14,108 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/pi-conformance/suite/harness/redact"
 )
 
 // Exchange is the redacted record of one Do call (all its attempts). It is immutable once Do returns and is
 // marshalled to JSON for the reports (labels.EntryExchanges).
+//
+// Bodies are kept as redacted excerpts of at most RecordedBody bytes (redact.Head: a credential straddling the cut
+// never shows); a cut body says so in RequestBodyCut/ResponseBodyCut, with its full size and digest. The whole
+// body is only in Response.Body, for the duration of the request's checks: every exchange of a failed spec is
+// attached to its report, so what an exchange keeps is what every report holds.
 type Exchange struct {
-	Method         string        `json:"method"`
-	URL            string        `json:"url"`                       // redacted
-	RequestHeader  http.Header   `json:"request_header,omitempty"`  // redacted
-	RequestBody    string        `json:"request_body,omitempty"`    // redacted
-	Status         int           `json:"status"`                    // 0 if no response
-	ResponseHeader http.Header   `json:"response_header,omitempty"` // redacted
-	ResponseBody   string        `json:"response_body,omitempty"`   // redacted, full (the reports truncate)
-	Started        time.Time     `json:"started"`
-	Duration       time.Duration `json:"duration_ns"` // total incl. retries
-	Attempts       int           `json:"attempts"`
-	Err            string        `json:"error,omitempty"` // transport error text, redacted
+	Method         string      `json:"method"`
+	URL            string      `json:"url"`                       // redacted
+	RequestHeader  http.Header `json:"request_header,omitempty"`  // redacted
+	RequestBody    string      `json:"request_body,omitempty"`    // redacted excerpt
+	Status         int         `json:"status"`                    // 0 if no response
+	ResponseHeader http.Header `json:"response_header,omitempty"` // redacted
+	ResponseBody   string      `json:"response_body,omitempty"`   // redacted excerpt
+	// RequestBodyCut and ResponseBodyCut are set when the body was longer than the excerpt kept.
+	RequestBodyCut  *BodyCut      `json:"request_body_cut,omitempty"`
+	ResponseBodyCut *BodyCut      `json:"response_body_cut,omitempty"`
+	Started         time.Time     `json:"started"`
+	Duration        time.Duration `json:"duration_ns"` // total incl. retries
+	Attempts        int           `json:"attempts"`
+	Err             string        `json:"error,omitempty"` // transport error text, redacted
 
 	// Additions.
 	RetryLog   []string `json:"retry_log,omitempty"`   // one line per retried attempt: what happened and the delay
 	CustomAuth bool     `json:"custom_auth,omitempty"` // Request.Auth supplied a key other than the client's (redacted too)
 	BodyRaw    bool     `json:"body_raw,omitempty"`    // the body came from Request.RawBody (Curl sends it verbatim)
 	KeyEnv     string   `json:"key_env,omitempty"`     // variable Curl uses for the client's key
+
+	// requestWhole and responseWhole describe bodies longer than SlimBody, for Recorder.Exchanges to cut further.
+	requestWhole, responseWhole *BodyCut
+}
+
+// RecordedBody is the most an Exchange keeps of a request or response body. Stripe's PaymentIntent, error and
+// list bodies are 1 to 6 KiB, so a conforming target's bodies are kept whole or nearly so; a larger body is shown
+// by its beginning, its size and its digest.
+const RecordedBody = 4 << 10
+
+// BodyCut describes a body an Exchange keeps only the beginning of.
+type BodyCut struct {
+	Bytes  int    `json:"bytes"`  // size of the whole body
+	SHA256 string `json:"sha256"` // hex SHA-256 of the whole body as sent or received (compare: curl … | sha256sum)
+}
+
+func (c *BodyCut) String() string {
+	return fmt.Sprintf("cut: %d bytes in all, sha256 %s", c.Bytes, c.SHA256)
+}
+
+// recordBody returns what an Exchange keeps of body: a redacted excerpt, a BodyCut when it is not the whole, and
+// the whole body's BodyCut when it is longer than SlimBody.
+func recordBody(body []byte, secrets []string) (excerpt string, cut, whole *BodyCut) {
+	excerpt, isCut := redact.Head(body, RecordedBody, secrets...)
+	if len(body) > SlimBody {
+		sum := sha256.Sum256(body)
+		whole = &BodyCut{Bytes: len(body), SHA256: hex.EncodeToString(sum[:])}
+	}
+	if isCut {
+		cut = whole
+	}
+	return excerpt, cut, whole
+}
+
+// Bounds of the headers an Exchange keeps (a target may send up to MaxResponseHeader bytes of them).
+const (
+	maxHeaderFields = 40
+	maxHeaderValues = 4
+	maxHeaderValue  = 512
+)
+
+// recordHeader returns the redacted header an Exchange keeps: at most maxHeaderFields fields (by name), each with at
+// most maxHeaderValues values of at most maxHeaderValue bytes (cut after redaction, redact.Head).
+func recordHeader(h http.Header, secrets []string) http.Header {
+	if len(h) > maxHeaderFields {
+		keys := make([]string, 0, len(h))
+		for k := range h {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		small := make(http.Header, maxHeaderFields)
+		for _, k := range keys[:maxHeaderFields] {
+			small[k] = h[k]
+		}
+		small["X-Conformance-Omitted-Headers"] = []string{strconv.Itoa(len(keys) - maxHeaderFields)}
+		h = small
+	}
+	out := redact.Header(h, secrets...)
+	for k, vs := range out {
+		if len(vs) > maxHeaderValues {
+			vs = append(vs[:maxHeaderValues:maxHeaderValues], "… "+strconv.Itoa(len(vs)-maxHeaderValues)+" more values")
+		}
+		for i, v := range vs {
+			if len(v) > maxHeaderValue {
+				vs[i] = truncate(v, maxHeaderValue) + "… (" + strconv.Itoa(len(v)) + " bytes)"
+			}
+		}
+		out[k] = vs
+	}
+	return out
 }
 
 // Path returns the path and query of URL ("/v1/payment_intents/pi_1/cancel").
@@ -94,7 +176,12 @@ func (e *Exchange) Curl() string {
 		if e.RequestHeader.Get("Content-Type") == "" {
 			add("-H", singleQuote("Content-Type:")) // curl would otherwise add a form Content-Type
 		}
-		add(curlBody(e.RequestBody, e.BodyRaw)...)
+		if e.RequestBodyCut != nil {
+			// The excerpt cannot repeat the request: send the whole body from a file the user saves.
+			add("--data-binary", "@request-body", "#", "request body not recorded whole ("+e.RequestBodyCut.String()+")")
+		} else {
+			add(curlBody(e.RequestBody, e.BodyRaw)...)
+		}
 	}
 	return strings.Join(parts, " ")
 }
@@ -183,12 +270,16 @@ func (e *Exchange) Summary(maxBody int) string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (%d attempts)", e.Attempts)
 	}
-	b.WriteString("\n  request: " + excerpt(readableBody(e.RequestBody, e.BodyRaw), maxBody, "(none)"))
+	b.WriteString("\n  request: " + bodyExcerpt(readableBody(e.RequestBody, e.BodyRaw, e.RequestBodyCut != nil), maxBody, e.RequestBodyCut, "(none)"))
 	if e.Status == 0 {
 		fmt.Fprintf(&b, "\n  response: none\n  error: %s", e.Err)
 	} else {
 		b.WriteString("\n  response: " + statusLine(e.Status))
-		b.WriteString("\n  body: " + excerpt(compactJSON(e.ResponseBody), maxBody, "(empty)"))
+		body := e.ResponseBody
+		if e.ResponseBodyCut == nil {
+			body = compactJSON(body)
+		}
+		b.WriteString("\n  body: " + bodyExcerpt(body, maxBody, e.ResponseBodyCut, "(empty)"))
 	}
 	for _, l := range e.RetryLog {
 		b.WriteString("\n  retry: " + l)
@@ -197,9 +288,10 @@ func (e *Exchange) Summary(maxBody int) string {
 	return b.String()
 }
 
-// readableBody shows a form body with its keys and values decoded (brackets readable), in wire order.
-func readableBody(body string, raw bool) string {
-	if raw || body == "" {
+// readableBody shows a form body with its keys and values decoded (brackets readable), in wire order. The decoded
+// text is redacted again: decoding may spell out a credential that the recorded, encoded text hid.
+func readableBody(body string, raw, cut bool) string {
+	if raw || cut || body == "" {
 		return body
 	}
 	pairs := strings.Split(body, "&")
@@ -212,7 +304,20 @@ func readableBody(body string, raw bool) string {
 		}
 		pairs[i] = dk + "=" + dv
 	}
-	return strings.Join(pairs, "&")
+	return redact.String(strings.Join(pairs, "&"))
+}
+
+// bodyExcerpt is excerpt for a body recorded whole, and for a body recorded in part its beginning (cut to max) and
+// the cut note.
+func bodyExcerpt(s string, max int, cut *BodyCut, empty string) string {
+	if cut == nil {
+		return excerpt(s, max, empty)
+	}
+	s = strings.ReplaceAll(s, "\n", `\n`)
+	if max > 0 {
+		s = truncate(s, max)
+	}
+	return s + "… (" + cut.String() + ")"
 }
 
 func compactJSON(s string) string {
@@ -245,10 +350,25 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// Recorder collects exchanges. It is safe for concurrent use.
+// A Recorder keeps the first RecorderFirst and the last RecorderLast exchanges, and Exchanges returns the bodies of
+// all but the RecorderFullBodies most recent ones cut to SlimBody bytes: a spec that polls or loops sends many
+// requests, and what a failed spec's exchanges hold goes into every report (Ginkgo's JSON and JUnit, results.json,
+// report.html, report.md). So a failed spec adds at most about 3×9 KiB + 12×2 KiB of exchanges to each report
+// (bodies, bounded headers, curl line), whatever the target sends.
+const (
+	RecorderFirst      = 3
+	RecorderLast       = 12
+	RecorderFullBodies = 3
+	SlimBody           = 512
+)
+
+// Recorder collects exchanges (at most RecorderFirst+RecorderLast, see Omitted). It is safe for concurrent use.
 type Recorder struct {
-	mu sync.Mutex
-	ex []*Exchange
+	mu      sync.Mutex
+	first   []*Exchange
+	last    []*Exchange // a ring of RecorderLast once full; next is its oldest entry
+	next    int
+	omitted int
 }
 
 // NewRecorder returns an empty Recorder.
@@ -256,27 +376,78 @@ func NewRecorder() *Recorder { return &Recorder{} }
 
 func (r *Recorder) add(e *Exchange) {
 	r.mu.Lock()
-	r.ex = append(r.ex, e)
-	r.mu.Unlock()
+	defer r.mu.Unlock()
+	switch {
+	case len(r.first) < RecorderFirst:
+		r.first = append(r.first, e)
+	case len(r.last) < RecorderLast:
+		r.last = append(r.last, e)
+	default:
+		r.last[r.next] = e
+		r.next = (r.next + 1) % RecorderLast
+		r.omitted++
+	}
 }
 
-// Exchanges returns the recorded exchanges in the order their calls completed.
+// Exchanges returns the kept exchanges in the order their calls completed: the first ones, then the last ones
+// (Omitted says how many were dropped between them). All but the RecorderFullBodies most recent are copies with
+// their bodies cut to SlimBody bytes (marked as cut, with the whole body's size and digest).
 func (r *Recorder) Exchanges() []*Exchange {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]*Exchange(nil), r.ex...)
+	out := make([]*Exchange, 0, len(r.first)+len(r.last))
+	out = append(out, r.first...)
+	out = append(out, r.last[r.next:]...)
+	out = append(out, r.last[:r.next]...)
+	for i := range max(len(out)-RecorderFullBodies, 0) {
+		out[i] = out[i].slim()
+	}
+	return out
+}
+
+// slim returns e, or a copy of it with its bodies cut to SlimBody bytes. The recorded bodies are redacted already,
+// so any prefix of them is too.
+func (e *Exchange) slim() *Exchange {
+	if len(e.RequestBody) <= SlimBody && len(e.ResponseBody) <= SlimBody {
+		return e
+	}
+	cp := *e
+	if len(cp.RequestBody) > SlimBody {
+		cp.RequestBody, cp.RequestBodyCut = truncate(cp.RequestBody, SlimBody), orWhole(cp.RequestBodyCut, e.requestWhole, len(cp.RequestBody))
+	}
+	if len(cp.ResponseBody) > SlimBody {
+		cp.ResponseBody, cp.ResponseBodyCut = truncate(cp.ResponseBody, SlimBody), orWhole(cp.ResponseBodyCut, e.responseWhole, len(cp.ResponseBody))
+	}
+	return &cp
+}
+
+func orWhole(cut, whole *BodyCut, recorded int) *BodyCut {
+	switch {
+	case cut != nil:
+		return cut
+	case whole != nil:
+		return whole
+	}
+	return &BodyCut{Bytes: recorded, SHA256: "not recorded"} // an Exchange built by hand
+}
+
+// Omitted is the number of exchanges dropped between the first and the last ones kept.
+func (r *Recorder) Omitted() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.omitted
 }
 
 // Reset forgets every recorded exchange.
 func (r *Recorder) Reset() {
 	r.mu.Lock()
-	r.ex = nil
+	r.first, r.last, r.next, r.omitted = nil, nil, 0, 0
 	r.mu.Unlock()
 }
 
-// Count returns the number of recorded exchanges.
+// Count returns the number of recorded exchanges, the omitted ones included.
 func (r *Recorder) Count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.ex)
+	return len(r.first) + len(r.last) + r.omitted
 }

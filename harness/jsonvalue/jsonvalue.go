@@ -13,17 +13,33 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"unicode/utf8"
 )
 
-// maxDepth bounds the fast path's recursion; deeper documents go to encoding/json (which allows 10000 levels).
+// maxDepth bounds the fast path's recursion; deeper documents go to encoding/json, which refuses more than 10000
+// levels (a document that deep costs little memory: the bound that matters is MaxValues).
 const maxDepth = 512
 
+// MaxValues bounds the values (members, elements and the root) of a decoded document. A Stripe response holds a
+// few hundred, a page of 100 expanded objects some tens of thousands; the decoded form costs about 50 bytes a value
+// on top of the body, so without a bound a body of small values ("[0,0,…]") would cost some twenty times its
+// size, and every check walking it more.
+const MaxValues = 100_000
+
+// ErrTooManyValues is returned (wrapped) for a document with more than MaxValues values. It is checked before
+// the document is decoded (encoding/json's path) or while it is (the fast path), so such a body costs little.
+var ErrTooManyValues = fmt.Errorf("the JSON document holds more than %d values (members and elements); a Stripe response holds a few hundred", MaxValues)
+
 // Decode decodes one JSON value followed only by white space, as a json.Decoder with UseNumber would, and returns
-// encoding/json's error when data is not that.
+// encoding/json's error when data is not that, or ErrTooManyValues.
 func Decode(data []byte) (any, error) {
-	if v, ok := fast(data); ok {
+	v, ok, tooMany := fast(data)
+	switch {
+	case tooMany:
+		return nil, ErrTooManyValues
+	case ok:
 		return v, nil
 	}
 	return slow(data)
@@ -33,6 +49,9 @@ func Decode(data []byte) (any, error) {
 var ErrTrailingData = errors.New("trailing data after the JSON value")
 
 func slow(data []byte) (any, error) {
+	if tooManyValues(data) {
+		return nil, ErrTooManyValues
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -45,21 +64,45 @@ func slow(data []byte) (any, error) {
 	return v, nil
 }
 
-// fast decodes data when it lies within the subset the fast path handles; ok is false otherwise.
-func fast(data []byte) (v any, ok bool) {
+// tooManyValues reports whether data, scanned as JSON without decoding it, holds more than MaxValues values: it
+// counts the commas and the opening brackets outside strings (for a valid document, every value but the root and
+// the first of each container follows a comma).
+func tooManyValues(data []byte) bool {
+	n, inString := 1, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == ',' || c == '[' || c == '{':
+			if n++; n > MaxValues {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fast decodes data when it lies within the subset the fast path handles; ok is false otherwise, and tooMany is
+// set when it stopped at MaxValues.
+func fast(data []byte) (v any, ok, tooMany bool) {
 	p := parser{s: string(data)}
 	p.skipSpace()
 	v, ok = p.value(0)
 	if !ok {
-		return nil, false
+		return nil, false, p.values > MaxValues
 	}
 	p.skipSpace()
-	return v, p.i == len(p.s)
+	return v, p.i == len(p.s), false
 }
 
 type parser struct {
-	s string
-	i int
+	s      string
+	i      int
+	values int // values begun so far
 	// members is a stack of the members of the objects being decoded: an object's map is made at its end, with
 	// its final size, instead of growing member by member.
 	members []member
@@ -83,6 +126,9 @@ func (p *parser) skipSpace() {
 
 func (p *parser) value(depth int) (any, bool) {
 	if p.i >= len(p.s) {
+		return nil, false
+	}
+	if p.values++; p.values > MaxValues {
 		return nil, false
 	}
 	switch c := p.s[p.i]; {

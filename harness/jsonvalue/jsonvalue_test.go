@@ -90,7 +90,7 @@ func clip(b []byte) string {
 func TestReferenceBodiesTakeTheFastPath(t *testing.T) {
 	for name, body := range referenceBodies(t) {
 		t.Run(name, func(t *testing.T) {
-			if _, ok := fast(body); !ok {
+			if _, ok, _ := fast(body); !ok {
 				t.Fatalf("a body the reference sends left the fast path: %s", clip(body))
 			}
 			sameAsEncodingJSON(t, body)
@@ -141,6 +141,32 @@ func TestValuesDoNotAliasTheInput(t *testing.T) {
 	}
 }
 
+// TestMaxValues: a document of MaxValues values decodes, one more is refused with ErrTooManyValues, on the fast path
+// and on encoding/json's (a \u escape sends a document there).
+func TestMaxValues(t *testing.T) {
+	doc := func(values int, first string) []byte {
+		var b strings.Builder
+		b.WriteString(`{"a":[` + first)
+		for range values - 3 { // the root, "a" and its array's elements
+			b.WriteString(",0")
+		}
+		b.WriteString("]}")
+		return []byte(b.String())
+	}
+	for _, first := range []string{"0", `"\u00e9"`} {
+		if _, err := Decode(doc(MaxValues, first)); err != nil {
+			t.Errorf("%d values (first element %s): %v", MaxValues, first, err)
+		}
+		if _, err := Decode(doc(MaxValues+1, first)); !errors.Is(err, ErrTooManyValues) {
+			t.Errorf("%d values (first element %s): err = %v, want ErrTooManyValues", MaxValues+1, first, err)
+		}
+	}
+	wide := `{"k0":0` + strings.Repeat(`,"k":{"x":"a,b[c{"}`, MaxValues/2) + "}"
+	if _, err := Decode([]byte(wide)); !errors.Is(err, ErrTooManyValues) {
+		t.Errorf("an object of %d members: err = %v", MaxValues/2, err)
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	for _, c := range cases {
 		f.Add([]byte(c))
@@ -150,7 +176,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sameAsEncodingJSON(t, data)
-		if v, ok := fast(data); ok {
+		if v, ok, _ := fast(data); ok {
 			// Whatever the fast path accepts, encoding/json accepts with the same value.
 			want, err := slow(data)
 			if err != nil || !reflect.DeepEqual(v, want) {

@@ -156,20 +156,44 @@ func Show(v any) string {
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return redacted(fmt.Sprint(v))
+		b = []byte(fmt.Sprint(v))
 	}
-	out := redacted(string(b))
-	if len(out) > 300 {
-		return out[:300] + "…"
+	secretsMu.RLock()
+	defer secretsMu.RUnlock()
+	out, cut := redact.Head(b, showBytes, secrets...)
+	if cut {
+		return out + "… (" + strconv.Itoa(len(b)) + " bytes)"
 	}
 	return out
 }
 
-// Diff lists, as JSON pointers with both values, where two decoded JSON values differ (at most max entries).
+// showBytes bounds a value shown in a failure message; maxPointer bounds a JSON pointer there.
+const (
+	showBytes  = 300
+	maxPointer = 240
+)
+
+// pointer renders a path as a JSON pointer, keeping both ends of a deep one.
+func pointer(path []string) string {
+	p := "/" + strings.Join(path, "/")
+	if len(path) == 0 {
+		return ""
+	}
+	if len(p) <= maxPointer {
+		return p
+	}
+	head, _ := redact.Head(p, maxPointer/2)
+	tail := p[len(p)-maxPointer/2:]
+	return fmt.Sprintf("%s/…(%d segments in all)…%s", head, len(path), strings.ToValidUTF8(tail, ""))
+}
+
+// Diff lists, as JSON pointers with both values, where two decoded JSON values differ (at most max entries). The
+// path is a stack of segments rendered only for an entry, so a deep body costs no string per level.
 func Diff(a, b any, max int) []string {
 	var out []string
-	var walk func(p string, x, y any)
-	walk = func(p string, x, y any) {
+	var path []string
+	var walk func(x, y any)
+	walk = func(x, y any) {
 		if len(out) >= max {
 			return
 		}
@@ -189,16 +213,21 @@ func Diff(a, b any, max int) []string {
 			}
 			sort.Strings(sorted)
 			for _, k := range sorted {
+				if len(out) >= max {
+					return
+				}
 				xv, xin := xm[k]
 				yv, yin := ym[k]
+				path = append(path, k)
 				switch {
 				case !xin:
-					out = append(out, fmt.Sprintf("%s/%s: absent vs %s", p, k, Show(yv)))
+					out = append(out, fmt.Sprintf("%s: absent vs %s", pointer(path), Show(yv)))
 				case !yin:
-					out = append(out, fmt.Sprintf("%s/%s: %s vs absent", p, k, Show(xv)))
+					out = append(out, fmt.Sprintf("%s: %s vs absent", pointer(path), Show(xv)))
 				default:
-					walk(p+"/"+k, xv, yv)
+					walk(xv, yv)
 				}
+				path = path[:len(path)-1]
 			}
 			return
 		}
@@ -206,14 +235,16 @@ func Diff(a, b any, max int) []string {
 		ya, yok := y.([]any)
 		if xok && yok && len(xa) == len(ya) {
 			for i := range xa {
-				walk(fmt.Sprintf("%s/%d", p, i), xa[i], ya[i])
+				path = append(path, strconv.Itoa(i))
+				walk(xa[i], ya[i])
+				path = path[:len(path)-1]
 			}
 			return
 		}
 		if !reflect.DeepEqual(x, y) {
-			out = append(out, fmt.Sprintf("%s: %s vs %s", p, Show(x), Show(y)))
+			out = append(out, fmt.Sprintf("%s: %s vs %s", pointer(path), Show(x), Show(y)))
 		}
 	}
-	walk("", a, b)
+	walk(a, b)
 	return out
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/pi-conformance/suite/harness/client"
+	"github.com/pi-conformance/suite/harness/redact"
 )
 
 // BodyExcerpt is how much of a response body a failure message shows.
@@ -41,16 +42,15 @@ func unwrap(actual any) (*client.Response, error) {
 
 func exchange(r *client.Response) string {
 	if r.Exchange == nil {
-		return fmt.Sprintf("  response: %d\n  body: %s", r.Status, excerpt(redacted(string(r.Body))))
+		secretsMu.RLock()
+		body, cut := redact.Head(r.Body, BodyExcerpt, secrets...)
+		secretsMu.RUnlock()
+		if cut {
+			body += "…"
+		}
+		return fmt.Sprintf("  response: %d\n  body: %s", r.Status, body)
 	}
 	return r.Exchange.Summary(BodyExcerpt)
-}
-
-func excerpt(s string) string {
-	if len(s) > BodyExcerpt {
-		return s[:BodyExcerpt] + "…"
-	}
-	return s
 }
 
 // failureTemplate is parsed once; gcustom would otherwise parse it for every matcher built.

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // Mask is the replacement text for a removed credential.
@@ -219,4 +220,46 @@ func maskClientSecrets(s string) string {
 
 func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// headMargin is the least margin Head keeps past its cut: longer than the longest text a rule could leave unmasked
+// when it is cut short ("sk_test_" and 7 key characters, "_secret_" and 5 characters).
+const headMargin = 64
+
+// Head returns the redacted beginning of s: String(s, secrets...) cut to at most n bytes (at a UTF-8 boundary), and
+// whether anything was cut. The cost is bounded by n, not by len(s): only a window of s is redacted. The window
+// reaches 2·margin bytes past the cut (margin: headMargin, or more for long secrets), and the last margin bytes of
+// its redacted text are dropped, so that a secret straddling the cut is masked whole and one straddling the end of
+// the window (masked in s, perhaps not in the window) is never shown.
+func Head[T ~string | ~[]byte](s T, n int, secrets ...string) (string, bool) {
+	if n < 0 {
+		n = 0
+	}
+	if len(s) <= n {
+		return String(string(s), secrets...), false
+	}
+	margin := headMargin
+	for _, secret := range secrets {
+		// The Basic forms of a secret are about 4/3 of its length.
+		margin = max(margin, 2*len(secret)+headMargin)
+	}
+	if end := n + 2*margin; end < len(s) {
+		r := String(string(s[:end]), secrets...)
+		return cutUTF8(r, min(n, len(r)-margin)), true
+	}
+	return cutUTF8(String(string(s), secrets...), n), true
+}
+
+// cutUTF8 cuts s to at most n bytes without splitting a UTF-8 sequence.
+func cutUTF8(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -191,3 +191,70 @@ func BenchmarkStringPaymentIntentBody(b *testing.B) {
 		_ = String(body, "sk_test_4eC39HqLyjWDarjtT1zdp7dc")
 	}
 }
+
+// TestHeadIsAPrefixOfTheRedactedWhole places each kind of credential at every offset around Head's cut and around
+// the end of the window Head redacts: the head must always be a prefix of String of the whole text (so no part of
+// a credential straddling either edge shows), at most n bytes, and not much shorter than n.
+func TestHeadIsAPrefixOfTheRedactedWhole(t *testing.T) {
+	custom := "custom-credential-" + strings.Repeat("x1", 40) // an explicit secret of no known shape, 98 bytes
+	basic := base64.StdEncoding.EncodeToString([]byte(custom + ":"))
+	cases := []struct {
+		name    string
+		token   string
+		secrets []string
+	}{
+		{"explicit secret", custom, []string{custom}},
+		{"Basic form of a secret", basic, []string{custom}},
+		{"Stripe key shape", "sk_test_" + strings.Repeat("Ab3", 12), nil},
+		{"Authorization credential", `"Authorization": "Bearer tok_` + strings.Repeat("z9", 20) + `"`, nil},
+		{"client secret", "pi_3ABC_secret_" + strings.Repeat("q7", 12), nil},
+	}
+	filler := strings.Repeat("lorem ipsum, ", 200)
+	for _, c := range cases {
+		margin := headMargin
+		for _, s := range c.secrets {
+			margin = max(margin, 2*len(s)+headMargin)
+		}
+		for _, n := range []int{40, 300} {
+			for at := max(0, n-len(c.token)-3); at <= n+2*margin+3; at++ {
+				s := filler[:at] + c.token + filler
+				whole := String(s, c.secrets...)
+				got, cut := Head(s, n, c.secrets...)
+				if !cut || len(got) > n || !strings.HasPrefix(whole, got) {
+					t.Fatalf("%s at %d, n=%d: Head = %q (cut %v), not a prefix of at most n bytes of the redacted whole %.200q…",
+						c.name, at, n, got, cut, whole)
+				}
+				if len(got) < n-len(Mask) && len(whole) > n {
+					t.Fatalf("%s at %d, n=%d: Head keeps only %d bytes", c.name, at, n, len(got))
+				}
+			}
+		}
+	}
+}
+
+// TestHeadManyMasksBeforeTheCut: masks shrink the text (98-byte secrets become [REDACTED]), so the head reaches into
+// what was the end of the window; a secret straddling that end must still not show.
+func TestHeadManyMasksBeforeTheCut(t *testing.T) {
+	custom := "custom-credential-" + strings.Repeat("x1", 40)
+	for k := 1; k <= 8; k++ {
+		for tail := 0; tail < len(custom); tail += 7 {
+			s := strings.Repeat(custom+" ", k) + strings.Repeat("-", tail) + custom + strings.Repeat(".", 2000)
+			got, _ := Head(s, 300, custom)
+			if whole := String(s, custom); !strings.HasPrefix(whole, got) {
+				t.Fatalf("k=%d tail=%d: Head = %q is not a prefix of %.400q", k, tail, got, whole)
+			}
+			if strings.Contains(got, custom[:12]) {
+				t.Fatalf("k=%d tail=%d: Head shows part of the secret: %q", k, tail, got)
+			}
+		}
+	}
+}
+
+func TestHeadShortTextIsWhole(t *testing.T) {
+	if got, cut := Head([]byte("a="+key), 100, key); got != "a=[REDACTED]" || cut {
+		t.Fatalf("Head = %q, %v", got, cut)
+	}
+	if got, cut := Head("héllo", 2); got != "h" || !cut {
+		t.Fatalf("Head cut inside a UTF-8 sequence: %q, %v", got, cut)
+	}
+}

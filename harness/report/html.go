@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/pi-conformance/suite/harness/client"
 )
 
 type htmlCell struct {
@@ -134,8 +136,8 @@ func (res *Results) HTML() ([]byte, error) {
 					StatusText: ExchangeStatus(e),
 					ReqHeaders: headerText(e.RequestHeader),
 					ResHeaders: headerText(e.ResponseHeader),
-					ReqBody:    Excerpt(e.RequestBody, HTMLBodyLimit),
-					ResBody:    Excerpt(PrettyBody(e.ResponseBody), HTMLBodyLimit),
+					ReqBody:    Excerpt(e.RequestBody, HTMLBodyLimit) + cutNote(e.RequestBodyCut),
+					ResBody:    Excerpt(PrettyBody(e.ResponseBody), HTMLBodyLimit) + cutNote(e.ResponseBodyCut),
 				})
 			}
 		}
@@ -383,3 +385,11 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 </body>
 </html>
 `
+
+// cutNote follows a body that is an excerpt.
+func cutNote(c *client.BodyCut) string {
+	if c == nil {
+		return ""
+	}
+	return "\n… (an excerpt; " + c.String() + ")"
+}

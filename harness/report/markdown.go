@@ -293,6 +293,9 @@ func (res *Results) Markdown() []byte {
 				w("#### Exchange %d: %s → %s\n\n", j+1, mdCode(e.Method+" "+e.Path), ExchangeStatus(e))
 				if e.RequestBody != "" {
 					w("Request body:\n\n%s\n", fence("text", Excerpt(e.RequestBody, BodyExcerpt)))
+					if e.RequestBodyCut != nil {
+						w("(an excerpt; %s)\n\n", e.RequestBodyCut)
+					}
 				}
 				if e.Error != "" {
 					w("Transport error: %s\n\n", mdCode(oneLine(e.Error)))
@@ -302,6 +305,9 @@ func (res *Results) Markdown() []byte {
 						w("Response body: (empty)\n\n")
 					} else {
 						w("Response body (at most %d bytes):\n\n%s\n", BodyExcerpt, fence(bodyLang(e.ResponseBody), Excerpt(PrettyBody(e.ResponseBody), BodyExcerpt)))
+						if e.ResponseBodyCut != nil {
+							w("(an excerpt; %s)\n\n", e.ResponseBodyCut)
+						}
 					}
 				}
 				for _, l := range e.RetryLog {

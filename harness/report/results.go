@@ -320,12 +320,15 @@ type Exchange struct {
 	Status         int         `json:"status"` // 0: no response
 	ResponseHeader http.Header `json:"response_header,omitempty"`
 	ResponseBody   string      `json:"response_body,omitempty"`
-	Started        time.Time   `json:"started"`
-	DurationMS     float64     `json:"duration_ms"`
-	Attempts       int         `json:"attempts,omitempty"`
-	Error          string      `json:"error,omitempty"`
-	RetryLog       []string    `json:"retry_log,omitempty"`
-	Curl           string      `json:"curl"`
+	// RequestBodyCut and ResponseBodyCut are set when the body is an excerpt: the whole body's size and digest.
+	RequestBodyCut  *client.BodyCut `json:"request_body_cut,omitempty"`
+	ResponseBodyCut *client.BodyCut `json:"response_body_cut,omitempty"`
+	Started         time.Time       `json:"started"`
+	DurationMS      float64         `json:"duration_ms"`
+	Attempts        int             `json:"attempts,omitempty"`
+	Error           string          `json:"error,omitempty"`
+	RetryLog        []string        `json:"retry_log,omitempty"`
+	Curl            string          `json:"curl"`
 }
 
 // Rerun describes the expression that re-runs what failed the run: the failed, errored and blocked checks, and the
@@ -613,7 +616,7 @@ func buildCheck(sr types.SpecReport, red func(string) string, secrets []string) 
 		c.Reason = red(reason)
 	case Failed, Errored:
 		f := &Failure{
-			Message:  red(sr.Failure.Message),
+			Message:  boundedText(sr.Failure.Message, secrets),
 			Location: red(location(sr.Failure.Location)),
 			Node:     sr.Failure.FailureNodeType.String(),
 		}
@@ -621,10 +624,14 @@ func buildCheck(sr types.SpecReport, red func(string) string, secrets []string) 
 			f.Node = ""
 		}
 		if sr.Failure.ForwardedPanic != "" {
-			f.Panic = red(sr.Failure.ForwardedPanic)
+			f.Panic = boundedText(sr.Failure.ForwardedPanic, secrets)
 		}
-		for _, af := range sr.AdditionalFailures {
-			f.Additional = append(f.Additional, red(af.Failure.Message))
+		for i, af := range sr.AdditionalFailures {
+			if i == MaxAdditional {
+				f.Additional = append(f.Additional, fmt.Sprintf("… and %d more failures", len(sr.AdditionalFailures)-i))
+				break
+			}
+			f.Additional = append(f.Additional, boundedText(af.Failure.Message, secrets))
 		}
 		if f.Message == "" && len(f.Additional) == 0 {
 			f.Message = "(no failure message: the spec ended " + sr.State.String() + ")"
@@ -654,8 +661,42 @@ func redAll(in []string, red func(string) string) []string {
 	return out
 }
 
+// Bounds of what one failed check keeps, whatever the spec's report holds: the reports stay small however large
+// or many the target's answers were (the suite's client already keeps excerpts; these hold for any report).
+const (
+	MaxMessage    = 16 << 10 // bytes of a failure message (and of a panic, and of each later failure)
+	MaxAdditional = 5        // later failures listed
+	MaxExchanges  = 50       // exchanges listed: the first and the last ones
+)
+
+// boundedText redacts the beginning of a message, at most MaxMessage bytes, and says how long it was.
+func boundedText(s string, secrets []string) string {
+	head, cut := redact.Head(s, MaxMessage, secrets...)
+	if cut {
+		head += fmt.Sprintf("\n… (message cut: %d bytes in all)", len(s))
+	}
+	return head
+}
+
 // exchanges decodes every labels.EntryExchanges entry of a spec (a JSON array of client.Exchange).
 func exchanges(sr types.SpecReport, red func(string) string, secrets []string) ([]Exchange, []string) {
+	out, notes := decodeExchanges(sr, red, secrets)
+	if len(out) > MaxExchanges {
+		const first = 10
+		notes = append(notes, fmt.Sprintf("%d exchanges are not listed: the first %d and the last %d of %d are", len(out)-MaxExchanges, first, MaxExchanges-first, len(out)))
+		out = append(out[:first:first], out[len(out)-(MaxExchanges-first):]...)
+	}
+	return out, notes
+}
+
+// body is what a report keeps of a recorded body: a redacted excerpt of at most HTMLBodyLimit bytes (the suite's
+// client records at most client.RecordedBody; this bounds a report built from any Ginkgo report).
+func body(s string, secrets []string) string {
+	head, _ := redact.Head(s, HTMLBodyLimit, secrets...)
+	return head
+}
+
+func decodeExchanges(sr types.SpecReport, red func(string) string, secrets []string) ([]Exchange, []string) {
 	var out []Exchange
 	var notes []string
 	for _, e := range sr.ReportEntries {
@@ -669,21 +710,27 @@ func exchanges(sr types.SpecReport, red func(string) string, secrets []string) (
 		}
 		for i := range list {
 			ce := &list[i]
+			if ce.RequestBodyCut == nil && len(ce.RequestBody) > HTMLBodyLimit {
+				// Recorded whole by another client: the curl line cannot carry it either.
+				ce.RequestBodyCut = &client.BodyCut{Bytes: len(ce.RequestBody), SHA256: "not recorded"}
+			}
 			out = append(out, Exchange{
-				Method:         red(ce.Method),
-				URL:            red(ce.URL),
-				Path:           red(ce.Path()),
-				RequestHeader:  redact.Header(ce.RequestHeader, secrets...),
-				RequestBody:    red(ce.RequestBody),
-				Status:         ce.Status,
-				ResponseHeader: redact.Header(ce.ResponseHeader, secrets...),
-				ResponseBody:   red(ce.ResponseBody),
-				Started:        ce.Started,
-				DurationMS:     float64(ce.Duration) / float64(time.Millisecond),
-				Attempts:       ce.Attempts,
-				Error:          red(ce.Err),
-				RetryLog:       redAll(ce.RetryLog, red),
-				Curl:           red(ce.Curl()),
+				Method:          red(ce.Method),
+				URL:             red(ce.URL),
+				Path:            red(ce.Path()),
+				RequestHeader:   redact.Header(ce.RequestHeader, secrets...),
+				RequestBody:     body(ce.RequestBody, secrets),
+				RequestBodyCut:  ce.RequestBodyCut,
+				Status:          ce.Status,
+				ResponseHeader:  redact.Header(ce.ResponseHeader, secrets...),
+				ResponseBody:    body(ce.ResponseBody, secrets),
+				ResponseBodyCut: ce.ResponseBodyCut,
+				Started:         ce.Started,
+				DurationMS:      float64(ce.Duration) / float64(time.Millisecond),
+				Attempts:        ce.Attempts,
+				Error:           red(ce.Err),
+				RetryLog:        redAll(ce.RetryLog, red),
+				Curl:            red(ce.Curl()),
 			})
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -208,6 +209,9 @@ func (v *Validator) ValidateResponse(method, path string, status int, header htt
 		if errors.Is(err, jsonvalue.ErrTrailingData) {
 			return nil, &Issue{Reason: "body has trailing data after the JSON value"}
 		}
+		if errors.Is(err, jsonvalue.ErrTooManyValues) {
+			return nil, &Issue{Reason: "body not validated: " + err.Error()}
+		}
 		if err != nil {
 			return nil, &Issue{Reason: "body is not JSON: " + err.Error()}
 		}
@@ -258,11 +262,43 @@ func (v *Validator) ValidateValue(component string, value any) []Issue {
 	return v.visit(ref.Value, value)
 }
 
+// fullReportValues bounds the values of a body whose issues are collected. kin-openapi collects every issue at
+// once (hundreds of bytes each), so a body of tens of thousands of bad members would cost time and memory out of
+// all proportion to a report that lists twelve. A larger body is validated with each object and array cut to its
+// first wideContainer members or elements (by key), and says so; if that is still too large, the issue only says
+// that the body does not conform (kin-openapi's fail-fast pass names nothing more).
+const (
+	fullReportValues = 10_000
+	wideContainer    = 1_000
+)
+
+// Bounds of one issue's text: a pointer into a deeply nested body, or a reason quoting a value, stays readable.
+const (
+	maxPointer = 240
+	maxReason  = 400
+)
+
 func (v *Validator) visit(s *openapi3.Schema, value any) []Issue {
 	// Almost every response conforms: a fail-fast pass decides that cheaply, and only a failure is validated
 	// again to collect every issue.
-	if s.VisitJSON(value, openapi3.FailFast()) == nil {
+	first := s.VisitJSON(value, openapi3.FailFast())
+	if first == nil {
 		return nil
+	}
+	var notes []Issue
+	if !fewValues(value, fullReportValues) {
+		var cut []string
+		value = prune(value, "", &cut)
+		if !fewValues(value, fullReportValues) {
+			return []Issue{{Reason: fmt.Sprintf("the body does not conform; it holds more than %d values, too many to list its issues", fullReportValues)}}
+		}
+		for i, p := range cut {
+			if i == 3 {
+				notes = append(notes, Issue{Reason: fmt.Sprintf("… and %d more containers cut", len(cut)-i)})
+				break
+			}
+			notes = append(notes, bounded(Issue{Pointer: p, Reason: fmt.Sprintf("only the first %d members or elements of this container were validated", wideContainer)}))
+		}
 	}
 	err := s.VisitJSON(value, openapi3.MultiErrors())
 	if err == nil {
@@ -270,7 +306,40 @@ func (v *Validator) visit(s *openapi3.Schema, value any) []Issue {
 	}
 	var out []Issue
 	collect(err, "", &out)
-	return dedupe(out)
+	return append(dedupe(out), notes...)
+}
+
+// prune copies v with every object and array cut to its first wideContainer members (in key order) or elements,
+// and lists the pointers of the containers it cut.
+func prune(v any, ptr string, cut *[]string) any {
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		if len(keys) > wideContainer {
+			sort.Strings(keys)
+			keys = keys[:wideContainer]
+			*cut = append(*cut, ptr)
+		}
+		out := make(map[string]any, len(keys))
+		for _, k := range keys {
+			out[k] = prune(t[k], ptr+"/"+k, cut)
+		}
+		return out
+	case []any:
+		if len(t) > wideContainer {
+			t = t[:wideContainer]
+			*cut = append(*cut, ptr)
+		}
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = prune(e, ptr+"/"+strconv.Itoa(i), cut)
+		}
+		return out
+	}
+	return v
 }
 
 // explainXOf looks inside a failed anyOf or oneOf: when exactly one alternative has the value's JSON type (Stripe's
@@ -304,6 +373,60 @@ func explainXOf(se *openapi3.SchemaError, prefix string, out *[]Issue) bool {
 	before := len(*out)
 	collect(err, prefix, out)
 	return len(*out) > before
+}
+
+// fewValues reports whether the decoded value holds at most n values (it stops counting past n).
+func fewValues(v any, n int) bool {
+	count := 0
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		if count++; count > n {
+			return false
+		}
+		switch t := v.(type) {
+		case map[string]any:
+			for _, e := range t {
+				if !walk(e) {
+					return false
+				}
+			}
+		case []any:
+			for _, e := range t {
+				if !walk(e) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return walk(v)
+}
+
+// bounded shortens an issue's pointer (keeping both ends, where its news is) and reason.
+func bounded(is Issue) Issue {
+	if len(is.Pointer) > maxPointer {
+		segs := strings.Count(is.Pointer, "/")
+		is.Pointer = cutUTF8(is.Pointer, maxPointer/2) + fmt.Sprintf("/…(%d segments in all)…/", segs) + tailUTF8(is.Pointer, maxPointer/2)
+	}
+	if len(is.Reason) > maxReason {
+		is.Reason = cutUTF8(is.Reason, maxReason) + fmt.Sprintf("… (%d bytes)", len(is.Reason))
+	}
+	return is
+}
+
+func cutUTF8(s string, n int) string {
+	for n > 0 && n < len(s) && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:min(n, len(s))]
+}
+
+func tailUTF8(s string, n int) string {
+	i := max(len(s)-n, 0)
+	for i < len(s) && !utf8.RuneStart(s[i]) {
+		i++
+	}
+	return s[i:]
 }
 
 func sameJSONType(s *openapi3.Schema, v any) bool {
@@ -346,10 +469,10 @@ func collect(err error, prefix string, out *[]Issue) {
 		if se.SchemaField != "" && !strings.Contains(reason, se.SchemaField) {
 			reason = fmt.Sprintf("%s (schema keyword %q)", reason, se.SchemaField)
 		}
-		*out = append(*out, Issue{Pointer: pointerOf(se, prefix), Reason: reason})
+		*out = append(*out, bounded(Issue{Pointer: pointerOf(se, prefix), Reason: reason}))
 		return
 	}
-	*out = append(*out, Issue{Pointer: prefix, Reason: err.Error()})
+	*out = append(*out, bounded(Issue{Pointer: prefix, Reason: err.Error()}))
 }
 
 // pointerOf is the JSON pointer of a schema error's value, below prefix.
