@@ -111,7 +111,7 @@ func TestBadInput(t *testing.T) {
 	rows := make([]badInputRow, 0, len(targets))
 	for _, m := range targets { // one at a time: the runs are CPU-bound and the timings are judged (faultBound)
 		r := runMutant(wrapper, tmp, cfgs[m.Kind == Fault], m)
-		judge(r)
+		judge(r, nil)
 		row := badInputRow{r: r, files: map[string]int64{}}
 		row.rss, row.rssErr = readRSS(r.Dir)
 		row.total = row.measure(r.Dir)
