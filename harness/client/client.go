@@ -92,13 +92,11 @@ type Stats struct {
 	WaitTime        time.Duration // time spent waiting on the target: sending, awaiting and reading responses
 	ThrottleTime    time.Duration // time spent waiting for the client's own rate limiter
 	BackoffTime     time.Duration // time spent sleeping between retries
-	// OwnTime is the rest of the time spent in Do: building the request, redacting and recording the exchange.
-	OwnTime time.Duration
 }
 
 type counters struct {
 	requests, attempts, transportErrors atomic.Int64
-	wait, throttle, backoff, own        atomic.Int64 // nanoseconds
+	wait, throttle, backoff             atomic.Int64 // nanoseconds
 }
 
 // New validates cfg, applies defaults and returns a Client.
@@ -216,7 +214,6 @@ func (c *Client) Stats() Stats {
 		WaitTime:        time.Duration(c.stats.wait.Load()),
 		ThrottleTime:    time.Duration(c.stats.throttle.Load()),
 		BackoffTime:     time.Duration(c.stats.backoff.Load()),
-		OwnTime:         time.Duration(c.stats.own.Load()),
 	}
 }
 
@@ -323,8 +320,6 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	started := time.Now()
 	c.stats.requests.Add(1)
-	var waited time.Duration // waiting on the target, the limiter and between retries, in this call
-	defer func() { c.stats.own.Add(int64(time.Since(started) - waited)) }()
 
 	method := strings.ToUpper(strings.TrimSpace(req.Method))
 	if method == "" {
@@ -373,7 +368,6 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			throttled, werr = c.limiter.wait(ctx)
 		}
 		c.stats.throttle.Add(int64(throttled))
-		waited += throttled
 		if werr != nil {
 			if last == nil && lastErr == nil {
 				lastErr = werr
@@ -386,7 +380,6 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		c.stats.attempts.Add(1)
 		res, aerr := c.attempt(ctx, method, target, header, body, hasBody)
 		c.stats.wait.Add(int64(res.elapsed))
-		waited += res.elapsed
 
 		var delay time.Duration
 		if aerr == nil {
@@ -406,7 +399,6 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		}
 		slept, serr := sleep(ctx, delay)
 		c.stats.backoff.Add(int64(slept))
-		waited += slept
 		if serr != nil {
 			ex.RetryLog = append(ex.RetryLog, "stopped retrying: "+serr.Error())
 			if lastErr != nil {
