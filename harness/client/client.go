@@ -30,7 +30,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pi-conformance/suite/harness/jsonvalue"
 	"github.com/pi-conformance/suite/harness/redact"
 )
 
@@ -649,8 +648,8 @@ func parseObject(body []byte, secrets []string) (map[string]any, error) {
 		}
 		return redact.String(truncate(string(body), 200), secrets...)
 	}
-	v, err := jsonvalue.Decode(body)
-	if errors.Is(err, jsonvalue.ErrTrailingData) {
+	v, err := decodeJSON(body)
+	if errors.Is(err, errTrailingData) {
 		return nil, fmt.Errorf("response is not JSON: trailing data after the value: %s", excerpt())
 	}
 	if err != nil {
@@ -699,4 +698,22 @@ func statusLine(s int) string {
 		return strconv.Itoa(s) + " " + t
 	}
 	return strconv.Itoa(s)
+}
+
+// errTrailingData is returned when a JSON value is followed by more than white space.
+var errTrailingData = errors.New("trailing data after the JSON value")
+
+// decodeJSON decodes exactly one JSON value (numbers as json.Number), as encoding/json's Decoder with UseNumber
+// does; it wraps the Decoder only to refuse trailing data, which Decoder.Decode alone would leave unread.
+func decodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errTrailingData
+	}
+	return v, nil
 }

@@ -7,9 +7,11 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"sort"
@@ -20,7 +22,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/pi-conformance/suite/fixtures/openapi"
-	"github.com/pi-conformance/suite/harness/jsonvalue"
 )
 
 // Validator validates responses of the pinned operations.
@@ -204,8 +205,8 @@ var ErrUnknownOperation = errors.New("schema: operation not in the pinned docume
 // the "default" response (Stripe's error schema). It returns nil, ErrUnknownOperation (wrapped), or *Error.
 func (v *Validator) ValidateResponse(method, path string, status int, header http.Header, body []byte) error {
 	return v.validate(method, path, status, header, func() (any, *Issue) {
-		value, err := jsonvalue.Decode(body)
-		if errors.Is(err, jsonvalue.ErrTrailingData) {
+		value, err := decodeJSON(body)
+		if errors.Is(err, errTrailingData) {
 			return nil, &Issue{Reason: "body has trailing data after the JSON value"}
 		}
 		if err != nil {
@@ -374,3 +375,21 @@ func dedupe(in []Issue) []Issue {
 }
 
 func refName(ref string) string { return strings.TrimPrefix(ref, "#/components/schemas/") }
+
+// errTrailingData is returned when a JSON value is followed by more than white space.
+var errTrailingData = errors.New("trailing data after the JSON value")
+
+// decodeJSON decodes exactly one JSON value (numbers as json.Number), as encoding/json's Decoder with UseNumber
+// does; it wraps the Decoder only to refuse trailing data, which Decoder.Decode alone would leave unread.
+func decodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errTrailingData
+	}
+	return v, nil
+}
