@@ -30,7 +30,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pi-conformance/suite/harness/jsonvalue"
+	"github.com/pi-conformance/suite/harness/jsondecode"
 	"github.com/pi-conformance/suite/harness/redact"
 )
 
@@ -101,13 +101,11 @@ type Stats struct {
 	WaitTime        time.Duration // time spent waiting on the target: sending, awaiting and reading responses
 	ThrottleTime    time.Duration // time spent waiting for the client's own rate limiter
 	BackoffTime     time.Duration // time spent sleeping between retries
-	// OwnTime is the rest of the time spent in Do: building the request, redacting and recording the exchange.
-	OwnTime time.Duration
 }
 
 type counters struct {
 	requests, attempts, transportErrors atomic.Int64
-	wait, throttle, backoff, own        atomic.Int64 // nanoseconds
+	wait, throttle, backoff             atomic.Int64 // nanoseconds
 }
 
 // New validates cfg, applies defaults and returns a Client.
@@ -238,7 +236,6 @@ func (c *Client) Stats() Stats {
 		WaitTime:        time.Duration(c.stats.wait.Load()),
 		ThrottleTime:    time.Duration(c.stats.throttle.Load()),
 		BackoffTime:     time.Duration(c.stats.backoff.Load()),
-		OwnTime:         time.Duration(c.stats.own.Load()),
 	}
 }
 
@@ -347,9 +344,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	started := time.Now()
 	c.stats.requests.Add(1)
-	var waited time.Duration    // waiting on the target, the limiter and between retries, in this call
 	var limitWait time.Duration // backoff spent on rate-limit retries past MaxRetries, in this call
-	defer func() { c.stats.own.Add(int64(time.Since(started) - waited)) }()
 
 	method := strings.ToUpper(strings.TrimSpace(req.Method))
 	if method == "" {
@@ -402,7 +397,6 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			throttled, werr = throttle(ctx, c.throttle, 1)
 		}
 		c.stats.throttle.Add(int64(throttled))
-		waited += throttled
 		if werr != nil {
 			if last == nil && lastErr == nil {
 				lastErr = werr
@@ -415,7 +409,6 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		c.stats.attempts.Add(1)
 		res, aerr := c.attempt(ctx, method, target, header, body, hasBody)
 		c.stats.wait.Add(int64(res.elapsed))
-		waited += res.elapsed
 
 		var delay time.Duration
 		if aerr == nil {
@@ -451,7 +444,6 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		}
 		slept, serr := sleep(ctx, delay)
 		c.stats.backoff.Add(int64(slept))
-		waited += slept
 		if serr != nil {
 			ex.RetryLog = append(ex.RetryLog, "stopped retrying: "+serr.Error())
 			if lastErr != nil {
@@ -739,11 +731,11 @@ func parseObject(body []byte, secrets []string) (map[string]any, error) {
 		head, _ := redact.Head(body, 200, secrets...)
 		return head
 	}
-	v, err := jsonvalue.Decode(body)
-	if errors.Is(err, jsonvalue.ErrTrailingData) {
+	v, err := jsondecode.Decode(body)
+	if errors.Is(err, jsondecode.ErrTrailingData) {
 		return nil, fmt.Errorf("response is not JSON: trailing data after the value: %s", excerpt())
 	}
-	if errors.Is(err, jsonvalue.ErrTooManyValues) {
+	if errors.Is(err, jsondecode.ErrTooManyValues) {
 		return nil, fmt.Errorf("response not decoded: %w: %s", err, excerpt())
 	}
 	if err != nil {

@@ -293,8 +293,6 @@ func TestRetry429HonoursRetryAfter(t *testing.T) {
 	}
 	if s := c.Stats(); s.BackoffTime < 900*time.Millisecond {
 		t.Errorf("BackoffTime %s", s.BackoffTime)
-	} else if s.OwnTime <= 0 || s.OwnTime > 300*time.Millisecond {
-		t.Errorf("OwnTime %s: it must count the client's own work, not the 1s of backoff", s.OwnTime)
 	}
 }
 
@@ -786,9 +784,6 @@ func TestStatsAndRecorderSharing(t *testing.T) {
 	}
 	if st.WaitTime < time.Duration(st.Attempts)*20*time.Millisecond {
 		t.Errorf("WaitTime %s below %d × 20ms of server time", st.WaitTime, st.Attempts)
-	}
-	if st.OwnTime <= 0 || st.OwnTime > st.WaitTime/4 {
-		t.Errorf("OwnTime %s: it must be the client's own work, not the %s of server time", st.OwnTime, st.WaitTime)
 	}
 	recA.Reset()
 	if recA.Count() != 0 || recB.Count() != 4 {

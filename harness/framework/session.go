@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -15,7 +14,6 @@ import (
 	"github.com/pi-conformance/suite/harness/client"
 	"github.com/pi-conformance/suite/harness/labels"
 	"github.com/pi-conformance/suite/harness/matchers"
-	"github.com/pi-conformance/suite/harness/perf"
 	"github.com/pi-conformance/suite/harness/schema"
 )
 
@@ -59,15 +57,7 @@ type Session struct {
 	// judged by the schema checks of the report, so one defect does not fail every clause).
 	strictSchema bool
 	start        client.Stats
-	// decodeNs and checkNs add up the time Do spends decoding and checking responses (atomic: races call Do from
-	// several goroutines).
-	decodeNs, checkNs atomic.Int64
 }
-
-// Perf is what a spec cost: requests it sent (cleanup included), the time spent waiting on the target, and the parts
-// of the suite's own time the session timed. It is attached to every spec's report (entry labels.EntryPerf) for the
-// performance figures, which read it as the same type.
-type Perf = perf.SpecPerf
 
 // NewSession starts a spec's session. Cleanup (LIFO: release whatever this spec created, by type) and the
 // attachment of the schema observations and, on failure, of the redacted exchanges to the spec's report are
@@ -107,15 +97,12 @@ func (s *Session) cleanupTimeout() time.Duration { return s.F.Config.RequestTime
 func (s *Session) report() {
 	// One suite process runs one spec at a time, so the client's counters since the session began are this spec's.
 	end := s.F.Client.Stats()
-	p := Perf{
+	p := labels.SpecPerf{
 		Requests: end.Requests - s.start.Requests,
 		Attempts: end.Attempts - s.start.Attempts,
 		Wait:     end.WaitTime - s.start.WaitTime,
 		Throttle: end.ThrottleTime - s.start.ThrottleTime,
 		Backoff:  end.BackoffTime - s.start.BackoffTime,
-		Client:   end.OwnTime - s.start.OwnTime,
-		Decode:   time.Duration(s.decodeNs.Load()),
-		Check:    time.Duration(s.checkNs.Load()),
 	}
 	if b, err := json.Marshal(p); err == nil {
 		AddReportEntry(labels.EntryPerf, string(b), ReportEntryVisibilityNever)
@@ -152,9 +139,7 @@ func (s *Session) Do(ctx context.Context, req client.Request) *Resp {
 		return nil
 	}
 	out := &Resp{Response: r}
-	t0 := time.Now()
 	out.Obj, _ = r.JSON()
-	s.decodeNs.Add(int64(time.Since(t0)))
 	if LiveMode(out.Obj) {
 		AbortSuite("the target answered with livemode: true — the suite only runs against test mode; stopping.\n" + r.Exchange.Summary(matchers.BodyExcerpt))
 	}
@@ -162,9 +147,7 @@ func (s *Session) Do(ctx context.Context, req client.Request) *Resp {
 		// Only a read is trusted to show the stored state (a broken target may answer a write without storing it).
 		s.noteFinal(out.Obj)
 	}
-	t1 := time.Now()
 	s.checkSchema(req, r)
-	s.checkNs.Add(int64(time.Since(t1)))
 	return out
 }
 

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Families of labels.
@@ -178,7 +179,7 @@ const (
 	EntryExchanges = "conformance.exchanges"
 	// EntryDisabled carries the reason a spec's capability is disabled by the profile.
 	EntryDisabled = "conformance.disabled"
-	// EntryPerf carries a spec's request count and the time it waited on the target (JSON, see framework.Perf).
+	// EntryPerf carries a spec's request count and the time it waited on the target (JSON, see SpecPerf).
 	EntryPerf = "conformance.perf"
 	// EntryBlocked carries, as JSON (see Blocked), why a spec could not reach its starting point: the target
 	// could not be brought into its starting status, or a set-up step it needs was refused. The spec is skipped
@@ -201,6 +202,27 @@ type Blocked struct {
 	Step string `json:"step"`
 	// Reason says what the target answered (bounded, redacted), with the exchange.
 	Reason string `json:"reason"`
+}
+
+// SpecPerf is the value of a spec's EntryPerf entry: the requests the spec sent, cleanup included, and the time
+// spent waiting on the target, on the client's rate limiter and between retries. harness/framework writes it;
+// harness/perf reads it for the latency-bound and rate-limited figures. It lives here, beside the entry's name, so
+// that the suite binary does not link the performance tooling.
+type SpecPerf struct {
+	Requests int64         `json:"requests"`
+	Attempts int64         `json:"attempts"`
+	Wait     time.Duration `json:"wait_ns"`
+	Throttle time.Duration `json:"throttle_ns"`
+	Backoff  time.Duration `json:"backoff_ns"`
+}
+
+// Add adds o to p, field by field.
+func (p *SpecPerf) Add(o SpecPerf) {
+	p.Requests += o.Requests
+	p.Attempts += o.Attempts
+	p.Wait += o.Wait
+	p.Throttle += o.Throttle
+	p.Backoff += o.Backoff
 }
 
 // SchemaSeen is one operation/object pair a spec had validated: how many responses, and the first violations.

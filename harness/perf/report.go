@@ -13,39 +13,15 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/pi-conformance/suite/harness/labels"
 )
 
-// EntryPerf is the name of the report entry every spec's session attaches (labels.EntryPerf; repeated here so that
-// this package does not depend on the suite's packages; a test checks they agree).
-const EntryPerf = "conformance.perf"
+// EntryPerf is the name of the report entry every spec's session attaches (labels.EntryPerf).
+const EntryPerf = labels.EntryPerf
 
-// SpecPerf is the value of a spec's "conformance.perf" entry: the requests the spec sent, cleanup included, the
-// time spent on the target, and the parts of the suite's own time its session timed. harness/framework writes it
-// (framework.Perf is this type).
-type SpecPerf struct {
-	Requests int64         `json:"requests"`
-	Attempts int64         `json:"attempts"`
-	Wait     time.Duration `json:"wait_ns"`
-	Throttle time.Duration `json:"throttle_ns"`
-	Backoff  time.Duration `json:"backoff_ns"`
-	// Parts of the suite's own time: the client's own work in Do (building, redacting and recording), decoding
-	// response bodies, and the schema and always-sent checks.
-	Client time.Duration `json:"client_ns"`
-	Decode time.Duration `json:"decode_ns"`
-	Check  time.Duration `json:"check_ns"`
-}
-
-// Add adds o to p, field by field.
-func (p *SpecPerf) Add(o SpecPerf) {
-	p.Requests += o.Requests
-	p.Attempts += o.Attempts
-	p.Wait += o.Wait
-	p.Throttle += o.Throttle
-	p.Backoff += o.Backoff
-	p.Client += o.Client
-	p.Decode += o.Decode
-	p.Check += o.Check
-}
+// SpecPerf is the value of a spec's "conformance.perf" entry (labels.SpecPerf, written by harness/framework).
+type SpecPerf = labels.SpecPerf
 
 // Spec is one spec (an It) of a suite run.
 type Spec struct {
@@ -72,15 +48,6 @@ func (s Spec) Requests() int64 {
 		return 0
 	}
 	return s.Perf.Requests
-}
-
-// CappedWait is the time the spec waited on the target, capped at its run time: requests a spec sends concurrently
-// overlap, and their summed wait can exceed the spec's own wall time.
-func (s Spec) CappedWait() time.Duration {
-	if s.Perf == nil {
-		return 0
-	}
-	return min(s.Perf.Wait, s.RunTime)
 }
 
 // Run is what one suite run's report says about its cost.
@@ -191,8 +158,6 @@ type Totals struct {
 	Specs, SpecsWithPerf int
 	// SpecPerf sums the specs' perf entries.
 	SpecPerf
-	// CappedWait sums the specs' waits, each capped at the spec's run time (see Spec.CappedWait).
-	CappedWait time.Duration
 	// RunTime is the sum of the specs' run times; Cleanup of their DeferCleanup nodes.
 	RunTime, Cleanup time.Duration
 }
@@ -209,7 +174,6 @@ func (r Run) Totals() Totals {
 		}
 		t.SpecsWithPerf++
 		t.SpecPerf.Add(*s.Perf)
-		t.CappedWait += s.CappedWait()
 	}
 	return t
 }
@@ -237,17 +201,6 @@ func (r Run) LastSpecEnd() time.Time {
 
 // Teardown is the time from the last spec's end to the report's end (after-suite nodes, waiting for processes).
 func (r Run) Teardown() time.Duration { return r.End.Sub(r.LastSpecEnd()) }
-
-// Share is the suite's own share of the window: the part not spent waiting on the target (capped per spec), as a
-// fraction of the window. NaN when the window is not positive.
-func (r Run) Share() (own time.Duration, fraction float64) {
-	w := r.Window()
-	own = w - r.Totals().CappedWait
-	if w <= 0 {
-		return own, Ratio(0, 0)
-	}
-	return own, float64(own) / float64(w)
-}
 
 // RequestsPerSpec summarises the request counts of the specs that attached a perf entry.
 func (r Run) RequestsPerSpec() Spread {

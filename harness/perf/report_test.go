@@ -2,7 +2,6 @@ package perf
 
 import (
 	"encoding/json"
-	"math"
 	"strings"
 	"testing"
 	"time"
@@ -49,8 +48,7 @@ func suiteNode(nt types.NodeType, proc, startMS, endMS int) types.SpecReport {
 func syntheticReport(t *testing.T) []byte {
 	t.Helper()
 	a := it("Outer", "a", "/repo/suites/cancel/a_test.go", 10, 1, 30, 100, types.SpecStatePassed,
-		perfEntry(SpecPerf{Requests: 4, Attempts: 5, Wait: 60 * time.Millisecond, Throttle: time.Millisecond, Backoff: 2 * time.Millisecond,
-			Client: 3 * time.Millisecond, Decode: 4 * time.Millisecond, Check: 5 * time.Millisecond}),
+		perfEntry(SpecPerf{Requests: 4, Attempts: 5, Wait: 60 * time.Millisecond, Throttle: time.Millisecond, Backoff: 2 * time.Millisecond}),
 		types.ReportEntry{Name: "conformance.outcome", Value: types.WrapEntryValue("errored")})
 	a.SpecEvents = []types.SpecEvent{
 		// only "Node (End)" events count (this start event's duration is made up to check that)
@@ -65,8 +63,8 @@ func syntheticReport(t *testing.T) []byte {
 	c := it("Outer", "c without a session", "/repo/suites/cancel/a_test.go", 30, 1, 130, 20, types.SpecStatePassed)
 	// d made two sessions: their entries add up.
 	d := it("Outer", "d", "/repo/suites/cancel/a_test.go", 40, 2, 170, 30, types.SpecStatePassed,
-		perfEntry(SpecPerf{Requests: 1, Attempts: 1, Wait: 5 * time.Millisecond, Check: time.Millisecond}),
-		perfEntry(SpecPerf{Requests: 1, Attempts: 1, Wait: 5 * time.Millisecond, Check: time.Millisecond}))
+		perfEntry(SpecPerf{Requests: 1, Attempts: 1, Wait: 5 * time.Millisecond}),
+		perfEntry(SpecPerf{Requests: 1, Attempts: 1, Wait: 5 * time.Millisecond}))
 	pending := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "pending", State: types.SpecStatePending}
 	filtered := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "filtered", State: types.SpecStateSkipped}
 
@@ -118,18 +116,12 @@ func TestParseReportAggregates(t *testing.T) {
 			Requests: 14, Attempts: 15,
 			Wait:     150 * time.Millisecond,
 			Throttle: time.Millisecond, Backoff: 2 * time.Millisecond,
-			Client: 3 * time.Millisecond, Decode: 4 * time.Millisecond, Check: 7 * time.Millisecond,
 		},
-		CappedWait: 120 * time.Millisecond, // b's 80 ms capped at its 50 ms run time
-		RunTime:    200 * time.Millisecond,
-		Cleanup:    6 * time.Millisecond, // only the DeferCleanup ends, not the It's
+		RunTime: 200 * time.Millisecond,
+		Cleanup: 6 * time.Millisecond, // only the DeferCleanup ends, not the It's
 	}
 	if got != want {
 		t.Errorf("Totals =\n  %+v\nwant\n  %+v", got, want)
-	}
-	own, share := run.Share()
-	if own != 100*time.Millisecond || math.Abs(share-100.0/220) > 1e-12 {
-		t.Errorf("Share = %v, %v; want 100ms, %v", own, share, 100.0/220)
 	}
 
 	a := run.Specs[0]
@@ -139,7 +131,7 @@ func TestParseReportAggregates(t *testing.T) {
 	if d := run.Specs[3]; d.Perf == nil || d.Perf.Requests != 2 || d.Perf.Wait != 10*time.Millisecond {
 		t.Errorf("spec d's two entries should add up to 2 requests and 10ms, got %+v", d.Perf)
 	}
-	if c := run.Specs[2]; c.Perf != nil || c.Requests() != 0 || c.CappedWait() != 0 {
+	if c := run.Specs[2]; c.Perf != nil || c.Requests() != 0 {
 		t.Errorf("spec c has no entry, got %+v", c.Perf)
 	}
 
@@ -196,13 +188,6 @@ func TestTopByRequestsTies(t *testing.T) {
 	}
 	if run.Specs[0].Text != "a short" {
 		t.Error("TopByRequests reordered the run's specs")
-	}
-}
-
-func TestShareOfEmptyWindow(t *testing.T) {
-	run := Run{Start: t0, End: t0, SetupEnd: t0}
-	if _, f := run.Share(); !math.IsNaN(f) {
-		t.Errorf("share of a zero window = %v, want NaN", f)
 	}
 }
 
@@ -270,9 +255,11 @@ func TestParseReportErrors(t *testing.T) {
 	}
 }
 
-// The entry name must stay the one harness/framework writes (its value is this package's SpecPerf).
-func TestAgreesWithFramework(t *testing.T) {
-	if EntryPerf != labels.EntryPerf {
-		t.Errorf("EntryPerf = %q, labels.EntryPerf = %q", EntryPerf, labels.EntryPerf)
+// The entry harness/framework writes (labels.SpecPerf, marshalled as JSON) is read back field by field.
+func TestReadsTheFrameworkEntry(t *testing.T) {
+	in := labels.SpecPerf{Requests: 3, Attempts: 4, Wait: 5, Throttle: 6, Backoff: 7}
+	sp, err := specOf(it("Outer", "x", "/x_test.go", 1, 1, 0, 1, types.SpecStatePassed, perfEntry(in)))
+	if err != nil || sp.Perf == nil || *sp.Perf != in {
+		t.Errorf("specOf read %+v, %v; want %+v", sp.Perf, err, in)
 	}
 }

@@ -1,6 +1,6 @@
 // Package perf turns the suite's measurements into figures: it parses `go test -bench` output, the Ginkgo JSON
-// report of a suite run (with the per-spec "conformance.perf" report entries), Go's GODEBUG=gctrace=1 lines and CPU
-// profiles, and does the small arithmetic (medians, ratios, spreads) the performance table needs.
+// report of a suite run (with the per-spec "conformance.perf" report entries) and Go's GODEBUG=gctrace=1
+// lines, and does the small arithmetic (medians, ratios, spreads) the performance table needs.
 //
 // Nothing here times anything itself: the figures come from benchmarks and from the timestamps Ginkgo and the
 // framework record, so that one command (harness/cmd/perf) can reproduce them on any machine. On a noisy machine,

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pi-conformance/suite/harness/jsonvalue"
+	"github.com/pi-conformance/suite/harness/jsondecode"
 )
 
 // AlwaysSent lists, per object type, the fields that the pinned document leaves optional (it requires only a handful)
@@ -34,7 +34,7 @@ var errorAlwaysSent = []string{"type", "message"}
 // an error envelope, and every nested object whose "object" names a listed type, e.g. error.payment_intent or an
 // expanded latest_charge). Bodies that are not JSON objects produce no issues here; ValidateResponse reports them.
 func CheckAlwaysSent(body []byte) []Issue {
-	value, err := jsonvalue.Decode(body)
+	value, err := jsondecode.Decode(body)
 	if err != nil {
 		return nil
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/pi-conformance/suite/fixtures/openapi"
-	"github.com/pi-conformance/suite/harness/jsonvalue"
+	"github.com/pi-conformance/suite/harness/jsondecode"
 )
 
 // Validator validates responses of the pinned operations.
@@ -205,11 +205,11 @@ var ErrUnknownOperation = errors.New("schema: operation not in the pinned docume
 // the "default" response (Stripe's error schema). It returns nil, ErrUnknownOperation (wrapped), or *Error.
 func (v *Validator) ValidateResponse(method, path string, status int, header http.Header, body []byte) error {
 	return v.validate(method, path, status, header, func() (any, *Issue) {
-		value, err := jsonvalue.Decode(body)
-		if errors.Is(err, jsonvalue.ErrTrailingData) {
+		value, err := jsondecode.Decode(body)
+		if errors.Is(err, jsondecode.ErrTrailingData) {
 			return nil, &Issue{Reason: "body has trailing data after the JSON value"}
 		}
-		if errors.Is(err, jsonvalue.ErrTooManyValues) {
+		if errors.Is(err, jsondecode.ErrTooManyValues) {
 			return nil, &Issue{Reason: "body not validated: " + err.Error()}
 		}
 		if err != nil {

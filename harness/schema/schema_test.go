@@ -167,6 +167,7 @@ func TestInvalidBodiesFailWithPointer(t *testing.T) {
 		{"error type outside enum", 401, jsonHeader, []byte(`{"error":{"type":"authentication_error","message":"x"}}`), "/error/type"},
 		{"not JSON", 500, jsonHeader, []byte(`<html>oops</html>`), ""},
 		{"truncated JSON", 200, jsonHeader, []byte(`{"id":"pi_1","object":"payment_in`), ""},
+		{"valid body followed by trailing data", 200, jsonHeader, append(mutate(func(map[string]any) {}), []byte(` {"id":"pi_2"}`)...), ""},
 		{"wrong content type", 200, http.Header{"Content-Type": {"text/html"}}, mutate(func(map[string]any) {}), ""},
 	}
 	for _, c := range cases {

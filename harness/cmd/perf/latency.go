@@ -12,7 +12,8 @@ import (
 	"github.com/pi-conformance/suite/harness/perf"
 )
 
-const goalBoundRatio = 1.5 // the parallel wall time against the delayed reference is within 1.5x the latency bound
+// goalBoundRatio: the whole command a user runs against the delayed reference is within 1.5x the latency bound.
+const goalBoundRatio = 1.5
 
 func (p *runner) latencySection(ctx context.Context) section {
 	s := section{key: "latency", title: sectionTitles["latency"]}
@@ -63,12 +64,11 @@ func (p *runner) latencySection(ctx context.Context) section {
 			measured: fmt.Sprintf("%d × %s / %d = %s", t.Requests, p.opts.delay, procs, fmtDur(bound)),
 		},
 		row{
-			figure:   "Wall time / bound",
-			measured: fmt.Sprintf("**%s**", fmtX(ratio)),
-			goal:     "≤ " + fmtX(goalBoundRatio),
-			met:      verdict(ratio <= goalBoundRatio),
+			figure:   "Wall time of the suite processes / bound (the prebuilt binary under `ginkgo run`: no compile step)",
+			measured: fmtX(ratio),
 		},
 	)
+	s.rows = append(s.rows, p.userCommandRows(ctx, bound, procs)...)
 	if t.Attempts > 0 {
 		mean := t.Wait / time.Duration(t.Attempts)
 		judge := fmt.Sprintf("the delay + %s: delayed responses overlap, the target does not serialize them", fmtDur(mean-p.opts.delay))

@@ -15,17 +15,20 @@
 //	         benchmark once (what `go test -run '^$' -bench ... -benchmem -count 1` runs); a ratio is the median of
 //	         the per-round ratios, so both sides of a ratio always ran within a second or two of each other.
 //	harness  the suite binary (built once with `go test -c`), run serially against the embedded reference, -runs
-//	         times: from each Ginkgo JSON report, the wall time after set-up, the requests and the time spent
-//	         waiting on the target (the specs' "conformance.perf" entries), and the suite's own share, split into
-//	         the parts the session times (the client's own work, decoding, schema checks) and Ginkgo's floor: the
-//	         same number of empty specs made of the suite's nodes (testdata/floorsuite, run -runs times); plus a
-//	         CPU profile of those runs, attributed to the suite's components.
+//	         times: the process's wall time, and from each Ginkgo JSON report the requests the specs sent (their
+//	         "conformance.perf" entries), per spec and for the 5 specs that send the most.
 //	memory   one more serial run with GODEBUG=gctrace=1: the process's peak RSS (rusage) and Go heap figures.
 //	latency  `ginkgo run --procs P` on the same binary with CONFORMANCE_REFERENCE_DELAY: the wall time against the
-//	         bound requests x delay / procs, and where any excess goes.
+//	         bound requests x delay / procs, and where any excess goes; then the whole command a user runs,
+//	         `go tool ginkgo run -p --procs P ./suites/...` from the repository root (warm build cache), with the
+//	         delay and without, and the steps before a suite process starts (the tool lookup, ginkgo's compile
+//	         step with and without vet), each timed alone.
 //	ratelimited  `ginkgo run --procs P` with rate_limit 25 against the reference behind an account-wide 25/s limit
 //	         answering 429 rate_limit like Stripe's test mode (ratelimited.go): the 429s, failed specs, and the wall
 //	         time against requests / 25.
+//
+// -out writes the Markdown to a file as well: `go run ./harness/cmd/perf -out docs/performance.md` regenerates the
+// figures the README links to.
 //
 // Every child runs in its own process group with a deadline; the temporary directory is removed at the end (unless
 // -keep). The suite runs with a default configuration (an empty config file, CONFORMANCE_* variables cleared) so
@@ -66,7 +69,6 @@ type options struct {
 	runs      int
 	procs     int
 	delay     time.Duration
-	nearDelay time.Duration
 	sections  map[string]bool
 	keep      bool
 	strict    bool
@@ -142,7 +144,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.runs, "runs", 5, "serial suite runs for the harness figures (the median run is shown)")
 	fs.IntVar(&o.procs, "procs", 8, "parallel processes for the latency-bound run")
 	fs.DurationVar(&o.delay, "delay", 100*time.Millisecond, "CONFORMANCE_REFERENCE_DELAY for the latency-bound run")
-	fs.DurationVar(&o.nearDelay, "near-delay", time.Millisecond, "CONFORMANCE_REFERENCE_DELAY of one more serial run, for the suite's share against a nearby target (0 = skip)")
 	secs := fs.String("sections", strings.Join(allSections, ","), "comma-separated sections to measure: "+strings.Join(allSections, ", "))
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (reports, profiles, outputs) and print its path")
 	fs.BoolVar(&o.strict, "strict", false, "exit with status 1 when a goal is missed")
@@ -312,7 +313,7 @@ func (p *runner) measure(ctx context.Context) []section {
 
 var sectionTitles = map[string]string{
 	"schema":      "Schema layer (benchmarks)",
-	"harness":     "Harness overhead (serial run against the embedded reference)",
+	"harness":     "Serial run against the embedded reference",
 	"memory":      "Memory of one suite process",
 	"latency":     "Latency-bound run (parallel, delayed reference)",
 	"ratelimited": "Rate-limited run (parallel, one 25/s budget for the account)",

@@ -115,13 +115,13 @@ func TestRender(t *testing.T) {
 	md := render(meta{date: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC), commit: "abc1234", machine: "2 CPUs", command: "go run ./harness/cmd/perf"},
 		[]section{
 			{key: "schema", title: "Schema", rows: []row{{figure: "f1", measured: "m1", goal: "g1", met: &met}, {figure: "f2", measured: "m|2"}}, details: []string{"detail one"}},
-			{key: "harness", title: "Harness", rows: []row{{figure: "share", measured: "60%", goal: "< 25%", met: &missed}}},
+			{key: "harness", title: "Harness", rows: []row{{figure: "wall / bound", measured: "1.6×", goal: "≤ 1.5×", met: &missed}}},
 			{key: "latency", title: "Latency", err: errors.New("ginkgo exited with status 1\n    last line")},
 		})
 	for _, want := range []string{
 		"- Date: 2026-11-30 12:00 UTC", "- Commit: abc1234", "- Machine: 2 CPUs", "`go run ./harness/cmd/perf`",
 		"| **1** | **Schema** |", "| | f1 | m1 | g1 | yes |", `| | f2 | m\|2 |  |  |`,
-		"| | share | 60% | < 25% | **NO** |",
+		"| | wall / bound | 1.6× | ≤ 1.5× | **NO** |",
 		"| **3** | **Latency** |", "**error**: ginkgo exited with status 1 (details below)",
 		"## 1. Schema\n\ndetail one\n", "## 3. Latency\n\nNot measured:\n\n```\nginkgo exited with status 1\n    last line\n```",
 	} {
@@ -182,28 +182,5 @@ func TestChildExitStatus(t *testing.T) {
 	}
 	if res.state == nil || res.wall <= 0 {
 		t.Errorf("result = %+v", res)
-	}
-}
-
-// The floor suite builds, runs exactly the number of specs it is asked for, and its window is measured.
-func TestGinkgoFloorRunsTheRequestedSpecs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a Ginkgo suite")
-	}
-	ctx := context.Background()
-	p, err := newPerf(ctx, options{runs: 2}, &bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.cleanup)
-	floor, err := p.ginkgoFloor(ctx, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if floor <= 0 || floor > 10*time.Second {
-		t.Errorf("floor of 7 empty specs = %s", floor)
-	}
-	if _, err := p.ginkgoFloor(ctx, 0); err == nil {
-		t.Error("a floor run of 0 specs (the suite's default of 75 ran instead) was not reported")
 	}
 }
