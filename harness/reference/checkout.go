@@ -183,6 +183,7 @@ func (s *Server) createSession(c *call) reply {
 	}
 	s.intents[pi.ID] = pi
 	s.intentOrder = append(s.intentOrder, pi.ID)
+	s.intentEvents(pi, c.cause())
 	cs.PaymentIntent = pi.ID
 	s.sessions[cs.ID] = cs
 	return s.expandedReply(s.renderSession(cs), expand)
@@ -260,6 +261,7 @@ func (s *Server) getSession(id string) *CheckoutSession {
 	cs := s.sessions[id]
 	if cs != nil && cs.Status == "open" && s.unix() >= cs.ExpiresAt {
 		s.expireLocked(cs)
+		s.sessionEvents(cs, eventRequest{}) // expired by time: automatic
 	}
 	if cs != nil {
 		if pi := s.intents[cs.PaymentIntent]; pi != nil {
@@ -293,7 +295,9 @@ func (s *Server) onSession(c *call, act func(cs *CheckoutSession) *Error) reply 
 		return s.errReply(c, errNoSuchSession(c.arg(0)))
 	}
 	if act != nil {
-		if e := act(cs); e != nil {
+		e := act(cs)
+		s.sessionEvents(cs, c.cause())
+		if e != nil {
 			return s.errReply(c, e)
 		}
 	}
@@ -311,4 +315,11 @@ func (s *Server) expireSession(c *call) reply {
 		s.expireLocked(cs)
 		return nil
 	})
+}
+
+// sessionEvents emits the events of the session's PaymentIntent. The caller holds s.mu.
+func (s *Server) sessionEvents(cs *CheckoutSession, req eventRequest) {
+	if pi := s.intents[cs.PaymentIntent]; pi != nil {
+		s.intentEvents(pi, req)
+	}
 }
