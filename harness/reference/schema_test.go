@@ -193,9 +193,16 @@ var alwaysSentSession = []string{"id", "object", "amount_subtotal", "amount_tota
 
 var alwaysSentPM = []string{"id", "object", "billing_details", "created", "customer", "livemode", "metadata", "type"}
 
+var alwaysSentEvent = []string{"id", "object", "api_version", "created", "data", "livemode", "pending_webhooks", "request", "type"}
+
+// alwaysSentWebhookEndpoint: every property of Stripe's documented example object but the secret (create only).
+var alwaysSentWebhookEndpoint = []string{"id", "object", "api_version", "application", "created", "description",
+	"enabled_events", "livemode", "metadata", "status", "url"}
+
 var presence = map[string][]string{
 	"payment_intent": alwaysSentPI, "charge": alwaysSentCharge, "refund": alwaysSentRefund,
-	"checkout.session": alwaysSentSession, "payment_method": alwaysSentPM,
+	"checkout.session": alwaysSentSession, "payment_method": alwaysSentPM, "event": alwaysSentEvent,
+	"webhook_endpoint": alwaysSentWebhookEndpoint,
 }
 
 // neverNullPI are payment_intent properties the spec marks non-nullable.
@@ -208,7 +215,7 @@ var neverNull = map[string][]string{
 func checkPresence(v any, ptr string, out *[]string) {
 	switch t := v.(type) {
 	case map[string]any:
-		if kind, ok := t["object"].(string); ok {
+		if kind, ok := t["object"].(string); ok && t["deleted"] != true { // a deleted object is {id, object, deleted}
 			for _, f := range presence[kind] {
 				if _, ok := t[f]; !ok {
 					*out = append(*out, fmt.Sprintf("%s: %s.%s missing", ptr, kind, f))
