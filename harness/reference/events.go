@@ -1,7 +1,6 @@
 package reference
 
 import (
-	"encoding/json"
 	"path"
 	"regexp"
 )
@@ -49,13 +48,16 @@ func (c *call) cause() eventRequest {
 	return eventRequest{id: c.reqID, idempotencyKey: c.r.Header.Get("Idempotency-Key")}
 }
 
-// event is one stored event. object is the rendered data.object, frozen
-// when the event was created. pending is guarded by Server.mu.
+// event is one stored event. intent is a deep copy of the PaymentIntent as
+// the change left it, rendered (as the API renders it) when the event is
+// read: cloning costs a few allocations where rendering costs hundreds, and
+// the rendering of a stored copy cannot change (the PaymentMethods it embeds
+// in last_payment_error are never modified). pending is guarded by Server.mu.
 type event struct {
 	id      string
 	typ     string
 	created int64
-	object  json.RawMessage
+	intent  PaymentIntent
 	request eventRequest
 	pending int
 }
@@ -116,28 +118,27 @@ func (s *Server) intentEvents(pi *PaymentIntent, req eventRequest) {
 	if len(types) == 0 {
 		return
 	}
-	object := json.RawMessage(marshal(s.renderIntent(pi)))
 	for _, t := range types {
-		s.emit(t, object, req)
+		s.emit(t, pi.clone(), req)
 	}
 }
 
 // emit stores an event and starts its deliveries. The caller holds s.mu.
-func (s *Server) emit(typ string, object json.RawMessage, req eventRequest) {
-	ev := &event{id: objectID("evt_"), typ: typ, created: s.unix(), object: object, request: req}
+func (s *Server) emit(typ string, snapshot PaymentIntent, req eventRequest) {
+	ev := &event{id: objectID("evt_"), typ: typ, created: s.unix(), intent: snapshot, request: req}
 	s.events.byID[ev.id] = ev
 	s.events.order = append(s.events.order, ev.id)
 	s.deliver(ev)
 }
 
 // renderEvent renders an event as GET /v1/events/{id} does. The caller holds s.mu.
-func renderEvent(ev *event) map[string]any {
+func (s *Server) renderEvent(ev *event) map[string]any {
 	return map[string]any{
 		"id":               ev.id,
 		"object":           "event",
 		"api_version":      DefaultAPIVersion, // the shapes the reference renders, whatever the request or endpoint asked for
 		"created":          ev.created,
-		"data":             map[string]any{"object": ev.object},
+		"data":             map[string]any{"object": s.renderIntent(&ev.intent)},
 		"livemode":         false,
 		"pending_webhooks": ev.pending,
 		"request": map[string]any{
@@ -200,13 +201,13 @@ func (s *Server) listEvents(c *call) reply {
 			}
 			return lp.created.match(ev.created)
 		},
-		func(id string) map[string]any { return renderEvent(s.events.byID[id]) })
+		func(id string) map[string]any { return s.renderEvent(s.events.byID[id]) })
 }
 
 func (s *Server) retrieveEvent(c *call) reply {
 	return s.retrieve(c, "event", func(id string) map[string]any {
 		if ev := s.events.byID[id]; ev != nil {
-			return renderEvent(ev)
+			return s.renderEvent(ev)
 		}
 		return nil
 	})
@@ -219,7 +220,7 @@ func (s *Server) Events() []map[string]any {
 	defer s.mu.Unlock()
 	out := make([]map[string]any, 0, len(s.events.order))
 	for i := len(s.events.order) - 1; i >= 0; i-- {
-		out = append(out, renderEvent(s.events.byID[s.events.order[i]]))
+		out = append(out, s.renderEvent(s.events.byID[s.events.order[i]]))
 	}
 	return out
 }

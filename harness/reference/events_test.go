@@ -21,15 +21,11 @@ func typesSince(srv *Server, n int) ([]string, []map[string]any) {
 	return types, evs
 }
 
-// decoded turns a rendered event's data.object (raw JSON) into a map.
+// dataObject returns a rendered event's data.object as a client decodes it.
 func dataObject(t *testing.T, ev map[string]any) map[string]any {
 	t.Helper()
-	raw, ok := ev["data"].(map[string]any)["object"].(json.RawMessage)
-	if !ok {
-		t.Fatalf("data.object is %T", ev["data"].(map[string]any)["object"])
-	}
 	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := json.Unmarshal(marshal(ev["data"].(map[string]any)["object"]), &m); err != nil {
 		t.Fatal(err)
 	}
 	return m

@@ -129,7 +129,7 @@ func (s *Server) deliver(ev *event) {
 		return
 	}
 	ev.pending = len(targets)
-	body := marshal(renderEvent(ev)) // the same bytes for every attempt, as signed
+	body := marshal(s.renderEvent(ev)) // the same bytes for every attempt, as signed
 	for _, we := range targets {
 		s.hooks.wg.Add(1)
 		go s.deliverTo(ev, we.id, we.url, we.secret, body)
