@@ -130,6 +130,7 @@ func (b *Budget) Stop() {
 type Embedded struct {
 	URL    string
 	server *http.Server
+	ref    *reference.Server
 	ln     net.Listener
 }
 
@@ -139,15 +140,17 @@ func StartEmbedded(opts reference.Options) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start the embedded reference target: %w", err)
 	}
-	srv := &http.Server{Handler: reference.New(opts), ReadHeaderTimeout: 10 * time.Second}
+	ref := reference.New(opts)
+	srv := &http.Server{Handler: ref, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	return &Embedded{URL: "http://" + ln.Addr().String(), server: srv, ln: ln}, nil
+	return &Embedded{URL: "http://" + ln.Addr().String(), server: srv, ref: ref, ln: ln}, nil
 }
 
 // Stop shuts the embedded target down.
 func (e *Embedded) Stop() {
 	if e != nil && e.server != nil {
 		_ = e.server.Close()
+		e.ref.Close() // stops webhook deliveries in flight
 	}
 }
 

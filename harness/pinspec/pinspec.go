@@ -45,6 +45,12 @@ var Operations = []string{
 	"POST /v1/checkout/sessions",
 	"GET /v1/checkout/sessions/{session}",
 	"POST /v1/checkout/sessions/{session}/expire",
+	"GET /v1/events",
+	"GET /v1/events/{id}",
+	"POST /v1/webhook_endpoints",
+	"GET /v1/webhook_endpoints",
+	"GET /v1/webhook_endpoints/{webhook_endpoint}",
+	"DELETE /v1/webhook_endpoints/{webhook_endpoint}",
 }
 
 // Expansions are the expandable fields ("schema.property") the suite asks targets to expand. Every other expandable

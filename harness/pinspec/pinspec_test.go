@@ -76,3 +76,31 @@ func TestGenerateRejectsBrokenSource(t *testing.T) {
 		t.Error("source without the pinned operations accepted")
 	}
 }
+
+// The events operations are pinned, and an event's data.object stays the spec's free object (any object type fits).
+func TestEventsAndWebhookEndpointsArePinned(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(openapi.Document, &doc); err != nil {
+		t.Fatal(err)
+	}
+	paths := doc["paths"].(map[string]any)
+	for _, op := range []string{"GET /v1/events", "GET /v1/events/{id}", "POST /v1/webhook_endpoints",
+		"GET /v1/webhook_endpoints", "GET /v1/webhook_endpoints/{webhook_endpoint}", "DELETE /v1/webhook_endpoints/{webhook_endpoint}"} {
+		method, path, _ := strings.Cut(op, " ")
+		item, _ := paths[path].(map[string]any)
+		if _, ok := item[strings.ToLower(method)]; !ok {
+			t.Errorf("%s is not in the pinned document", op)
+		}
+	}
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	for _, name := range []string{"event", "webhook_endpoint", "deleted_webhook_endpoint", "notification_event_request"} {
+		if schemas[name] == nil {
+			t.Errorf("schema %s missing", name)
+		}
+	}
+	data := schemas["notification_event_data"].(map[string]any)["properties"].(map[string]any)
+	obj := data["object"].(map[string]any)
+	if obj["type"] != "object" || obj["additionalProperties"] != true || len(obj) != 2 {
+		t.Errorf("event data.object is no longer a free object: %v", obj)
+	}
+}

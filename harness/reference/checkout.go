@@ -183,7 +183,7 @@ func (s *Server) createSession(c *call) reply {
 	}
 	cs.pending = pi
 	if s.opts.EagerCheckoutIntent {
-		s.createSessionIntent(cs)
+		s.createSessionIntent(cs, c.cause())
 	}
 	s.sessions[cs.ID] = cs
 	return s.expandedReply(s.renderSession(cs), expand)
@@ -261,6 +261,7 @@ func (s *Server) getSession(id string) *CheckoutSession {
 	cs := s.sessions[id]
 	if cs != nil && cs.Status == "open" && s.unix() >= cs.ExpiresAt {
 		s.expireLocked(cs)
+		s.sessionEvents(cs, eventRequest{}) // expired by time: automatic
 	}
 	if cs != nil {
 		if pi := s.intents[cs.PaymentIntent]; pi != nil {
@@ -270,9 +271,9 @@ func (s *Server) getSession(id string) *CheckoutSession {
 	return cs
 }
 
-// createSessionIntent stores the session's pending PaymentIntent. Caller
-// holds s.mu.
-func (s *Server) createSessionIntent(cs *CheckoutSession) {
+// createSessionIntent stores the session's pending PaymentIntent, with its
+// event, caused by req. Caller holds s.mu.
+func (s *Server) createSessionIntent(cs *CheckoutSession, req eventRequest) {
 	pi := cs.pending
 	if pi == nil {
 		return
@@ -281,6 +282,7 @@ func (s *Server) createSessionIntent(cs *CheckoutSession) {
 	pi.Created = s.unix()
 	s.intents[pi.ID] = pi
 	s.intentOrder = append(s.intentOrder, pi.ID)
+	s.intentEvents(pi, req)
 	cs.PaymentIntent = pi.ID
 }
 
@@ -295,7 +297,7 @@ func (s *Server) confirmSessionHandler(c *call) reply {
 			return &Error{Type: "invalid_request_error", HTTPStatus: http.StatusBadRequest,
 				Message: "Only Checkout Sessions with a status of `open` can be confirmed. This Checkout Session has a status of `" + cs.Status + "`."}
 		}
-		s.createSessionIntent(cs)
+		s.createSessionIntent(cs, c.cause())
 		return nil
 	})
 }
@@ -325,7 +327,9 @@ func (s *Server) onSession(c *call, act func(cs *CheckoutSession) *Error) reply 
 		return s.errReply(c, errNoSuchSession(c.arg(0)))
 	}
 	if act != nil {
-		if e := act(cs); e != nil {
+		e := act(cs)
+		s.sessionEvents(cs, c.cause())
+		if e != nil {
 			return s.errReply(c, e)
 		}
 	}
@@ -343,4 +347,11 @@ func (s *Server) expireSession(c *call) reply {
 		s.expireLocked(cs)
 		return nil
 	})
+}
+
+// sessionEvents emits the events of the session's PaymentIntent. The caller holds s.mu.
+func (s *Server) sessionEvents(cs *CheckoutSession, req eventRequest) {
+	if pi := s.intents[cs.PaymentIntent]; pi != nil {
+		s.intentEvents(pi, req)
+	}
 }

@@ -38,6 +38,20 @@
 //	GET  /v1/checkout/sessions/{session}
 //	POST /v1/checkout/sessions/{session}/expire
 //	POST /v1/test_helpers/payment_intents/{intent}/finish_processing   (reference-only test helper)
+//	GET  /v1/events                                   type (with * wildcards) or types[], created, delivery_success, paging
+//	GET  /v1/events/{id}
+//	POST /v1/webhook_endpoints                        url, enabled_events[] (* for all), api_version, description, metadata
+//	GET  /v1/webhook_endpoints                        list (the secret is only in the create answer)
+//	GET  /v1/webhook_endpoints/{webhook_endpoint}
+//	DELETE /v1/webhook_endpoints/{webhook_endpoint}   at most 16 endpoints; the 17th is refused
+//
+// Every change of a PaymentIntent's status (and of its amount_capturable)
+// is recorded as a payment_intent.* event carrying a copy of the intent and
+// the Request-Id and Idempotency-Key of the request that caused it (null for
+// processing finishing), and delivered to the webhook endpoints that enabled
+// its type, signed like Stripe (Stripe-Signature t=…,v1=…), retried with
+// exponential backoff (Options.WebhookBackoff, WebhookMaxAttempts,
+// WebhookTimeout). Server.Close stops delivery. See events.go and webhooks.go.
 //
 // # Test payment methods
 //
@@ -173,11 +187,12 @@
 // # Extension points (for wrappers such as deliberately broken variants)
 //
 // Options.CancelableStatuses, AllowCancelProcessing, ProcessingDelay, Now,
-// ResponseDelay and Logf change behaviour without touching the code. The
+// ResponseDelay, Logf and the Webhook* delivery options change behaviour
+// without touching the code. The
 // state is reachable through Server.Intent / Intents / UpdateIntent /
 // IntentObject / FinishProcessing, Charge / UpdateCharge, Refund /
 // RefundsForIntent / UpdateRefund / DeleteRefund, PaymentMethod,
-// CheckoutSession / UpdateCheckoutSession, Reset; exported object types
+// CheckoutSession / UpdateCheckoutSession, Events, Reset, Close; exported object types
 // (PaymentIntent, Charge, Refund, PaymentMethod, CheckoutSession, Error) are
 // the stored state. Server.WriteError writes a Stripe-shaped error (with an
 // embedded PaymentIntent when Error.PaymentIntent is set).
@@ -185,8 +200,9 @@
 // # Deliberately not modelled
 //
 // Customers, Connect (application fees, transfer_data, on_behalf_of),
-// balance transactions (always null), disputes, reviews, events and webhooks,
-// the refunds create API, payment method endpoints, search, publishable keys
+// balance transactions (always null), disputes, reviews, charge.* and
+// refund.* events (UNCONFIRMED on cancel), webhook endpoint updates, the
+// refunds create API, payment method endpoints, search, publishable keys
 // and client-secret access, completing 3-D Secure (a requires_action intent
 // can be canceled or re-confirmed, not authenticated), authorisation expiry
 // (capture_before is shown but nothing expires), multicapture

@@ -352,6 +352,7 @@ func (s *Server) succeedProcessing(pi *PaymentIntent) {
 		ch.AmountCaptured = ch.Amount
 	}
 	s.syncSession(pi)
+	s.intentEvents(pi, eventRequest{}) // automatic, whoever asked: the payment settled
 }
 
 // syncSession updates the Checkout Session of a Checkout-created intent.
@@ -388,7 +389,9 @@ func (s *Server) onIntent(c *call, expand []string, act func(pi *PaymentIntent) 
 		return s.errReply(c, errNoSuchIntent(c.arg(0)))
 	}
 	if act != nil {
-		if e := act(pi); e != nil {
+		e := act(pi)
+		s.intentEvents(pi, c.cause()) // a decline changed the intent too
+		if e != nil {
 			return s.errReply(c, e)
 		}
 	}
@@ -480,9 +483,12 @@ func (s *Server) createIntent(c *call) reply {
 	}
 	s.intents[pi.ID] = pi
 	s.intentOrder = append(s.intentOrder, pi.ID)
+	s.intentEvents(pi, c.cause()) // payment_intent.created shows the intent before confirm=true ran
 
 	if in.confirm {
-		if e := s.doConfirm(pi, &in); e != nil {
+		e := s.doConfirm(pi, &in)
+		s.intentEvents(pi, c.cause())
+		if e != nil {
 			return s.errReply(c, e)
 		}
 	}

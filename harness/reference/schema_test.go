@@ -155,6 +155,12 @@ func pinnedOperation(method, path string) bool {
 		return true
 	case len(segs) == 5 && segs[1] == "checkout" && segs[4] == "expire" && method == "POST":
 		return true
+	case (len(segs) == 2 || len(segs) == 3) && segs[1] == "events" && method == "GET":
+		return true
+	case len(segs) == 2 && segs[1] == "webhook_endpoints" && (method == "GET" || method == "POST"):
+		return true
+	case len(segs) == 3 && segs[1] == "webhook_endpoints" && (method == "GET" || method == "DELETE"):
+		return true
 	}
 	return false
 }
@@ -187,9 +193,16 @@ var alwaysSentSession = []string{"id", "object", "amount_subtotal", "amount_tota
 
 var alwaysSentPM = []string{"id", "object", "billing_details", "created", "customer", "livemode", "metadata", "type"}
 
+var alwaysSentEvent = []string{"id", "object", "api_version", "created", "data", "livemode", "pending_webhooks", "request", "type"}
+
+// alwaysSentWebhookEndpoint: every property of Stripe's documented example object but the secret (create only).
+var alwaysSentWebhookEndpoint = []string{"id", "object", "api_version", "application", "created", "description",
+	"enabled_events", "livemode", "metadata", "status", "url"}
+
 var presence = map[string][]string{
 	"payment_intent": alwaysSentPI, "charge": alwaysSentCharge, "refund": alwaysSentRefund,
-	"checkout.session": alwaysSentSession, "payment_method": alwaysSentPM,
+	"checkout.session": alwaysSentSession, "payment_method": alwaysSentPM, "event": alwaysSentEvent,
+	"webhook_endpoint": alwaysSentWebhookEndpoint,
 }
 
 // neverNullPI are payment_intent properties the spec marks non-nullable.
@@ -202,7 +215,7 @@ var neverNull = map[string][]string{
 func checkPresence(v any, ptr string, out *[]string) {
 	switch t := v.(type) {
 	case map[string]any:
-		if kind, ok := t["object"].(string); ok {
+		if kind, ok := t["object"].(string); ok && t["deleted"] != true { // a deleted object is {id, object, deleted}
 			for _, f := range presence[kind] {
 				if _, ok := t[f]; !ok {
 					*out = append(*out, fmt.Sprintf("%s: %s.%s missing", ptr, kind, f))
@@ -466,6 +479,37 @@ func exerciseEverything(t *testing.T, h *harness) {
 	h.post("/v1/checkout/sessions", "mode=setup")
 	h.post("/v1/checkout/sessions", "mode=payment")
 	h.post("/v1/checkout/sessions", "mode=payment&line_items[0][price]=price_123&line_items[0][quantity]=1")
+	// Events and webhook endpoints (the endpoints come last and are deleted, so no delivery starts).
+	evs := h.get("/v1/events", "")
+	h.get("/v1/events", "limit=3&type=payment_intent.*")
+	h.get("/v1/events", "types[]=payment_intent.canceled&types[]=payment_intent.succeeded&created[gte]=0&delivery_success=true")
+	h.get("/v1/events", "limit=2&starting_after="+evs.str("data.1.id"))
+	h.get("/v1/events", "limit=2&ending_before="+evs.str("data.5.id"))
+	h.get("/v1/events/"+evs.str("data.0.id"), "")
+	h.get("/v1/events/evt_missing", "")
+	h.get("/v1/events", "type=payment_intent.created&types[]=payment_intent.canceled")
+	h.get("/v1/events", "object_id=pi_1")
+	h.get("/v1/events", "limit=101")
+	h.get("/v1/events", "starting_after=evt_missing")
+	var weIDs []string
+	for i := 0; i <= MaxWebhookEndpoints; i++ { // the 17th is refused
+		we := h.post("/v1/webhook_endpoints", "url=http://127.0.0.1:9/hook&enabled_events[]=*&description=d&metadata[k]=v&api_version=2025-03-31.basil")
+		weIDs = append(weIDs, we.str("id"))
+	}
+	h.post("/v1/webhook_endpoints", "url=http://127.0.0.1:9/hook")
+	h.post("/v1/webhook_endpoints", "enabled_events[]=*")
+	h.post("/v1/webhook_endpoints", "url=not%20a%20url&enabled_events[]=*")
+	h.post("/v1/webhook_endpoints", "url=http://127.0.0.1:9/hook&enabled_events[]=Not%20An%20Event")
+	h.get("/v1/webhook_endpoints", "limit=2")
+	h.get("/v1/webhook_endpoints/"+weIDs[0], "")
+	h.get("/v1/webhook_endpoints/we_missing", "")
+	for _, id := range weIDs {
+		if id != "" {
+			h.do(http.MethodDelete, "/v1/webhook_endpoints/"+id, "")
+		}
+	}
+	h.do(http.MethodDelete, "/v1/webhook_endpoints/we_missing", "")
+	h.get("/v1/webhook_endpoints", "")
 	// Body over the limit (413).
 	small := newHarness(t, Options{MaxBodyBytes: 64})
 	r := small.post("/v1/payment_intents", cardPI+"&description="+strings.Repeat("x", 100))

@@ -66,6 +66,15 @@ type Options struct {
 	// (default DefaultAPIVersion). Responses always use the shapes of the
 	// pinned spec, whatever version is requested.
 	APIVersion string
+	// Webhook delivery (see webhooks.go). WebhookBackoff is the wait before
+	// the first retry, doubled for each later one (default
+	// DefaultWebhookBackoff); WebhookMaxAttempts bounds the attempts per
+	// event and endpoint, the first included (default
+	// DefaultWebhookMaxAttempts); WebhookTimeout bounds one attempt
+	// (default DefaultWebhookTimeout).
+	WebhookBackoff     time.Duration
+	WebhookMaxAttempts int
+	WebhookTimeout     time.Duration
 }
 
 // Server is the in-memory reference target. It implements http.Handler.
@@ -85,6 +94,9 @@ type Server struct {
 	pms         map[string]*PaymentMethod
 	sessions    map[string]*CheckoutSession
 
+	events eventLog
+	hooks  webhooks
+
 	idem idempotencyStore
 }
 
@@ -99,6 +111,7 @@ func New(opts Options) *Server {
 	if opts.APIVersion == "" {
 		opts.APIVersion = DefaultAPIVersion
 	}
+	fillWebhookDefaults(&opts)
 	statuses := opts.CancelableStatuses
 	if statuses == nil {
 		statuses = DefaultCancelableStatuses
@@ -113,6 +126,8 @@ func New(opts Options) *Server {
 		sessions:   map[string]*CheckoutSession{},
 		idem:       idempotencyStore{entries: map[string]*idemEntry{}},
 	}
+	s.events.reset()
+	s.hooks.init(opts)
 	for _, st := range statuses {
 		s.cancelable[st] = true
 	}
@@ -164,6 +179,12 @@ func buildRoutes() []route {
 		r("POST", "/v1/checkout/sessions/*/expire", (*Server).expireSession),
 		r("POST", "/v1/test_helpers/payment_intents/*/finish_processing", (*Server).finishProcessingHandler),
 		r("POST", "/v1/test_helpers/checkout/sessions/*/confirm", (*Server).confirmSessionHandler),
+		r("GET", "/v1/events", (*Server).listEvents),
+		r("GET", "/v1/events/*", (*Server).retrieveEvent),
+		r("POST", "/v1/webhook_endpoints", (*Server).createWebhookEndpoint),
+		r("GET", "/v1/webhook_endpoints", (*Server).listWebhookEndpoints),
+		r("GET", "/v1/webhook_endpoints/*", (*Server).retrieveWebhookEndpoint),
+		r("DELETE", "/v1/webhook_endpoints/*", (*Server).deleteWebhookEndpoint),
 	}
 }
 

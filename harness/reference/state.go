@@ -55,11 +55,14 @@ func (s *Server) Intents() []PaymentIntent {
 	return out
 }
 
-// UpdateIntent changes a stored PaymentIntent in place. The id cannot be changed.
+// UpdateIntent changes a stored PaymentIntent in place. The id cannot be
+// changed. The change emits no event (it is not an API change), and no
+// later request reports it as one.
 func (s *Server) UpdateIntent(id string, fn func(*PaymentIntent)) error {
 	return update(s, func() *PaymentIntent { return s.getIntent(id) }, func(pi *PaymentIntent) {
 		fn(pi)
 		pi.ID = id
+		s.events.remember(pi)
 	})
 }
 
@@ -182,7 +185,8 @@ func (s *Server) CancelableStatuses() []string {
 	return out
 }
 
-// Reset drops all stored objects and idempotency keys.
+// Reset drops all stored objects, events, webhook endpoints and idempotency
+// keys. Deliveries in flight stop before their next attempt.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	s.intents, s.intentOrder = map[string]*PaymentIntent{}, nil
@@ -190,6 +194,8 @@ func (s *Server) Reset() {
 	s.refunds, s.refundOrder = map[string]*Refund{}, nil
 	s.pms = map[string]*PaymentMethod{}
 	s.sessions = map[string]*CheckoutSession{}
+	s.events.reset()
+	s.hooks.reset()
 	s.mu.Unlock()
 	s.idem.mu.Lock()
 	s.idem.entries = map[string]*idemEntry{}

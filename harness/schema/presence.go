@@ -25,6 +25,10 @@ var AlwaysSent = map[string][]string{
 	},
 	"refund": {"id", "object", "amount", "charge", "created", "currency", "payment_intent", "reason", "status"},
 	"list":   {"object", "data", "has_more", "url"},
+	// The recorded events (evidence notes, "Events and webhooks") carry api_version and request besides the
+	// required fields; request is {id, idempotency_key}, its id null for automatic changes. No webhook_endpoint
+	// entry: the notes record no full endpoint object.
+	"event": {"id", "object", "api_version", "created", "data", "livemode", "pending_webhooks", "request", "type"},
 }
 
 // errorAlwaysSent are the fields of the error envelope Stripe always sends.

@@ -2,8 +2,8 @@
 // Go module github.com/stripe/stripe-mock (package embedded).
 //
 // It keeps the structure the suite validates against (paths, operations, schemas, types, enums, required lists,
-// nullable flags and Stripe's structural x- extensions) for the PaymentIntent, Charge, Refund and Checkout Session
-// operations the suite calls, and every schema they reach. It drops Stripe's prose (descriptions, summaries) and
+// nullable flags and Stripe's structural x- extensions) for the PaymentIntent, Charge, Refund, Checkout Session, Event
+// and webhook endpoint operations the suite calls, and every schema they reach. It drops Stripe's prose (descriptions, summaries) and
 // collapses every expandable field the suite never asks to expand down to its unexpanded (id string) form, so a
 // target that expands a field nobody asked for fails validation, and the document stays small.
 //

@@ -44,7 +44,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	allowCancelProcessing := fs.Bool("allow-cancel-processing", false, "allow canceling a processing PaymentIntent (default: refused with payment_intent_unexpected_state)")
 	responseDelay := fs.Duration("response-delay", 0, "added latency before every response")
 	maxBody := fs.Int64("max-body-bytes", reference.DefaultMaxBodyBytes, "request body limit in bytes")
-	verbose := fs.Bool("v", false, "log every request to stderr")
+	webhookBackoff := fs.Duration("webhook-backoff", reference.DefaultWebhookBackoff, "wait before the first webhook retry (doubled for each later one)")
+	webhookAttempts := fs.Int("webhook-attempts", reference.DefaultWebhookMaxAttempts, "webhook delivery attempts per event and endpoint")
+	webhookTimeout := fs.Duration("webhook-timeout", reference.DefaultWebhookTimeout, "timeout of one webhook delivery attempt")
+	verbose := fs.Bool("v", false, "log every request (and webhook delivery) to stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,6 +60,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		AllowCancelProcessing: *allowCancelProcessing,
 		ResponseDelay:         *responseDelay,
 		MaxBodyBytes:          *maxBody,
+		WebhookBackoff:        *webhookBackoff,
+		WebhookMaxAttempts:    *webhookAttempts,
+		WebhookTimeout:        *webhookTimeout,
 	}
 	logger := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
 	if *verbose {
@@ -67,8 +73,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ref := reference.New(opts)
+	defer ref.Close() // stops webhook deliveries; after Shutdown, so no request emits an event after it
 	srv := &http.Server{
-		Handler:           reference.New(opts),
+		Handler:           ref,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          logger,
 	}
