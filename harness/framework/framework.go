@@ -150,7 +150,7 @@ func StartEmbedded(opts reference.Options) (*Embedded, error) {
 func (e *Embedded) Stop() {
 	if e != nil && e.server != nil {
 		_ = e.server.Close()
-		e.ref.Close() // stops webhook deliveries in flight
+		_ = e.ref.Close() // stops webhook deliveries in flight
 	}
 }
 
