@@ -36,7 +36,7 @@ func Defects() []Mutant {
 		// ---- rejection: cancel from a final status ----
 		{
 			// The status guard was written from a list that includes succeeded ("cancel = void or refund").
-			Name: "cancel-from-succeeded", Kind: Defect, Checks: []string{"rejection"},
+			Name: "cancel-from-succeeded", Kind: Defect, Checks: []string{"rejection"}, CrossCutting: "a cancel that loses a race to a capture then succeeds from succeeded too (when it arrives after)",
 			Description: "cancel is accepted from succeeded (the status guard treats a captured payment as cancelable)",
 			Options:     CancelableWith(succeeded),
 		},
