@@ -1,7 +1,7 @@
 // Package reference is the reference target of the conformance suite: an
 // in-memory, Stripe-compatible PaymentIntents API that the suite runs against
 // by default. It is the "known good" implementation of the behavioural
-// contract (shared/notes/stripe-cancel-contract.md): every spec in the suite
+// contract (docs/stripe-cancel-contract.md in this repository): every spec in the suite
 // should pass against it, and deliberately broken variants are built by
 // wrapping it.
 //
