@@ -136,7 +136,7 @@ var _ = Describe("Cancel a PaymentIntent", func() {
 			})
 
 		It("gives the same answer to a cancel of every processing intent (the choice to allow it must be consistent)",
-			At("cancel.processing-consistent", "processing", "cancel", "cancel"), func(ctx SpecContext) {
+			At("cancel.processing-consistent", "processing", "cancel", "cancel"), Long, func(ctx SpecContext) {
 				first := drivers.Reach(ctx, s, "processing", nil)
 				second := drivers.Reach(ctx, s, "processing", nil)
 				r1 := s.CancelIntent(ctx, first.ID, nil)

@@ -57,7 +57,7 @@ var _ = Describe("Cancel refuses bad requests with Stripe's errors:", func() {
 		})
 
 	It("a cancel of the PaymentIntent of a Checkout Session (expire the session instead) gets 400 invalid_request_error and leaves it unchanged",
-		At("errors.checkout-intent", "requires_payment_method", "checkout_session", "errors"), func(ctx SpecContext) {
+		At("errors.checkout-intent", "requires_payment_method", "checkout_session", "errors"), Long, func(ctx SpecContext) {
 			f.Require("checkout_sessions")
 			cs := s.MustCreateCheckoutSession(ctx, checkoutParams)
 			pi := checkoutIntent(ctx, s, cs)

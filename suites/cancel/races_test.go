@@ -97,7 +97,7 @@ var _ = Describe("Under concurrency, the target", func() {
 	})
 
 	It("lets exactly one of five concurrent cancels of one intent succeed; the others get payment_intent_unexpected_state (or 429 lock_timeout)",
-		At("races.five-cancels", "requires_payment_method", "cancel", "races"), func(ctx SpecContext) {
+		At("races.five-cancels", "requires_payment_method", "cancel", "races"), Long, func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
 			const n = 5
 			racing := framework.Racing(n)
@@ -125,7 +125,7 @@ var _ = Describe("Under concurrency, the target", func() {
 		})
 
 	It("lets exactly one of a cancel and a capture racing on a requires_capture intent win (the loser gets payment_intent_unexpected_state or 429 lock_timeout), and the final state matches the winner",
-		At("races.cancel-vs-capture", "requires_capture", "capture", "races"), func(ctx SpecContext) {
+		At("races.cancel-vs-capture", "requires_capture", "capture", "races"), Long, func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_capture", nil)
 			racing := framework.Racing(2)
 			rs := concurrently(

@@ -50,7 +50,7 @@ var _ = Describe("Every cancel response conforms to Stripe's OpenAPI schema:", f
 		})
 
 	It("the answers to a cancel of an unknown intent, a cancel without an API key and a cancel with an invalid reason conform to the schema (the error schema for an error status)",
-		At("schema.error-answers", "any", "cancel", "schema"), func(ctx SpecContext) {
+		At("schema.error-answers", "any", "cancel", "schema"), Long, func(ctx SpecContext) {
 			// Which status each answer has is the errors and reason columns' business; here every answer, whatever
 			// its status, is validated by the session against the schema the document declares for that status.
 			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
@@ -62,7 +62,7 @@ var _ = Describe("Every cancel response conforms to Stripe's OpenAPI schema:", f
 	// Stripe's recorded 401 answers for a missing or invalid key carry no request id (evidence notes, 2016-2020), so
 	// the unauthenticated answer is not held to it.
 	It("every authenticated answer around a cancel (create, cancel, refused cancel, unknown intent) carries a Request-Id header, as Stripe's do",
-		At("schema.request-id", "any", "cancel", "schema"), func(ctx SpecContext) {
+		At("schema.request-id", "any", "cancel", "schema"), Long, func(ctx SpecContext) {
 			in := drivers.Reach(ctx, s, "requires_payment_method", nil)
 			Expect(in.Created).To(HaveHeader("Request-Id"))
 			Expect(s.CancelIntent(ctx, in.ID, nil)).To(HaveHeader("Request-Id"))

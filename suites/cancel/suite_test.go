@@ -213,6 +213,10 @@ func At(id, status, op, check string) []any {
 	return []any{Label(labels.ID(id), labels.Status(status), labels.Op(op), labels.Check(check)), SpecTimeout(cfg.SpecTimeout.Duration)}
 }
 
+// Long starts a spec early (Ginkgo runs higher priorities first): the specs that send the most requests, so that
+// against a slow target a parallel run does not end waiting on one of them started last.
+var Long = SpecPriority(1)
+
 // cancelable are the statuses from which Stripe always allows cancel.
 var cancelable = labels.Cancelable
 
