@@ -132,7 +132,7 @@ func (e *Exchange) Path() string {
 func (e *Exchange) Curl() string {
 	var parts []string
 	add := func(s ...string) { parts = append(parts, s...) }
-	add("curl", "-sS", "-X", shellQuote(e.Method), singleQuote(e.URL))
+	add("curl", "-sS", "-X", ShellQuote(e.Method), singleQuote(e.URL))
 	if strings.ContainsAny(e.URL, "[]{}") {
 		add("-g") // no URL globbing
 	}
@@ -241,8 +241,9 @@ func curlSafeName(k string) bool {
 	return true
 }
 
-// shellQuote quotes s for a POSIX shell: bare when it is plainly safe, else in single quotes.
-func shellQuote(s string) string {
+// ShellQuote quotes s for a POSIX shell: bare when it is plainly safe, else in single quotes (also inside "$(...)",
+// whose command the shell parses on its own). The report's rerun file uses it too.
+func ShellQuote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,/:@%+=") == "" {
 		return s
 	}
