@@ -500,10 +500,16 @@ func (c Config) ActiveProfile() Profile { return c.Profiles[c.Profile] }
 // Embedded reports whether the run uses the embedded reference target (TargetURL is empty).
 func (c Config) Embedded() bool { return c.TargetURL == "" }
 
-// ClientConfig maps the configuration onto a client.Config for baseURL (the embedded target's URL when Embedded).
+// ClientConfig maps the configuration onto a client.Config for baseURL (the embedded target's URL when Embedded;
+// "" = TargetURL): the one place where a client's settings come from the configuration. Curl lines name the
+// variable the key was read from (CONFORMANCE_API_KEY wins over api_key_env), else the api_key_env variable.
 func (c Config) ClientConfig(baseURL string) client.Config {
 	if baseURL == "" {
 		baseURL = c.TargetURL
+	}
+	keyEnv := c.APIKeyEnv
+	if c.APIKeySource == EnvAPIKey {
+		keyEnv = EnvAPIKey
 	}
 	return client.Config{
 		BaseURL:        baseURL,
@@ -512,7 +518,7 @@ func (c Config) ClientConfig(baseURL string) client.Config {
 		RequestTimeout: c.RequestTimeout.Duration,
 		MaxRetries:     c.MaxRetries,
 		RateLimit:      c.RateLimit,
-		APIKeyEnv:      c.APIKeyEnv,
+		APIKeyEnv:      keyEnv,
 	}
 }
 

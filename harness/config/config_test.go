@@ -467,6 +467,27 @@ func TestClientConfig(t *testing.T) {
 	}
 }
 
+// Curl lines must name the variable that actually holds the key: api_key_env's, unless CONFORMANCE_API_KEY (which
+// wins) was set.
+func TestClientConfigNamesTheKeyVariable(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "target_url: http://127.0.0.1:12111\napi_key_env: MY_KEY\n")
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"MY_KEY": "sk_test_fromMyKeyVariable"}, "MY_KEY"},
+		{map[string]string{"MY_KEY": "sk_test_fromMyKeyVariable", EnvAPIKey: "sk_test_fromTheDefault"}, EnvAPIKey},
+	} {
+		c, err := LoadFrom(p, envMap(tc.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.ClientConfig("").APIKeyEnv; got != tc.want {
+			t.Errorf("env %v: ClientConfig().APIKeyEnv = %q, want %q", tc.env, got, tc.want)
+		}
+	}
+}
+
 func TestProfileStatuses(t *testing.T) {
 	c := Default()
 	if !c.CanReach("requires_capture") {
