@@ -90,7 +90,6 @@ type Client struct {
 	throttle   Throttle // nil: unlimited
 	stats      *counters
 	recorder   *Recorder
-	secrets    []string
 }
 
 // Stats are totals over all requests of a client and the copies made by WithRecorder.
@@ -113,7 +112,7 @@ func New(cfg Config) (*Client, error) {
 	if strings.Contains(cfg.APIKey, "_live_") {
 		return nil, fmt.Errorf("client: %w", ErrLiveKey)
 	}
-	secrets := []string{cfg.APIKey}
+	secrets := redact.Secrets(cfg.APIKey)
 	raw := strings.TrimSpace(cfg.BaseURL)
 	if raw == "" {
 		return nil, errors.New("client: BaseURL is empty")
@@ -184,7 +183,6 @@ func New(cfg Config) (*Client, error) {
 		hc:         cfg.HTTPClient,
 		throttle:   throttleOf(cfg),
 		stats:      &counters{},
-		secrets:    secrets,
 	}, nil
 }
 
@@ -242,8 +240,8 @@ func (c *Client) Stats() Stats {
 // CloseIdleConnections closes idle keep-alive connections of the underlying HTTP client.
 func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
-// Redact applies the client's redaction (its key and any URL password as secrets) to s.
-func (c *Client) Redact(s string) string { return redact.String(s, c.secrets...) }
+// Redact applies the client's redaction (its key and the registered secrets, see harness/redact) to s.
+func (c *Client) Redact(s string) string { return redact.String(s, redact.Secrets(c.cfg.APIKey)...) }
 
 // NewIdempotencyKey returns a fresh key of the form the client generates: "conf-<run>-<hex>".
 func (c *Client) NewIdempotencyKey() string { return "conf-" + c.cfg.RunID + "-" + randomHex(12) }
@@ -350,10 +348,10 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if method == "" {
 		method = http.MethodGet
 	}
-	secrets := c.secrets
+	secrets := redact.Secrets(c.cfg.APIKey)
 	customAuth := req.Auth != nil && *req.Auth != "" && *req.Auth != c.cfg.APIKey
 	if customAuth {
-		secrets = append(append([]string(nil), c.secrets...), *req.Auth)
+		secrets = redact.Secrets(c.cfg.APIKey, *req.Auth)
 	}
 	red := func(s string) string { return redact.String(s, secrets...) }
 

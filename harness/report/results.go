@@ -346,7 +346,8 @@ type Rerun struct {
 
 // Options tunes Build and WriteAllWith.
 type Options struct {
-	// Secrets are masked wherever they appear (besides anything shaped like a Stripe key).
+	// Secrets are masked wherever they appear, besides anything shaped like a Stripe key and the secrets registered
+	// with harness/redact.
 	Secrets []string
 	// Now stamps GeneratedAt (time.Now when zero).
 	Now time.Time
@@ -382,9 +383,10 @@ func WriteAllWith(dir string, meta RunMeta, r types.Report, opts Options) error 
 	return res.WriteFiles(dir, opts.Secrets...)
 }
 
-// WriteFiles renders res into dir. Each file is passed through redact.String with secrets before it is written, and
-// written atomically (temporary file, then rename).
+// WriteFiles renders res into dir. Each file is passed through redact.String with secrets and the registered ones
+// (redact.Secrets) before it is written, and written atomically (temporary file, then rename).
 func (res *Results) WriteFiles(dir string, secrets ...string) error {
+	secrets = redact.Secrets(secrets...)
 	if dir == "" {
 		return errors.New("report: no report directory")
 	}
@@ -466,7 +468,8 @@ func Load(path string) (*Results, error) {
 
 // Build computes the results of a run from its Ginkgo report. Every text that comes from the report is redacted.
 func Build(meta RunMeta, r types.Report, opts Options) *Results {
-	red := func(s string) string { return redact.String(s, opts.Secrets...) }
+	secrets := redact.Secrets(opts.Secrets...)
+	red := func(s string) string { return redact.String(s, secrets...) }
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -520,7 +523,7 @@ func Build(meta RunMeta, r types.Report, opts Options) *Results {
 			}
 			continue
 		}
-		res.Checks = append(res.Checks, buildCheck(sr, red, opts.Secrets))
+		res.Checks = append(res.Checks, buildCheck(sr, red, secrets))
 	}
 	sortChecks(res.Checks)
 	res.Checks = append(res.Checks, schemaChecks(res.Checks, red)...)
