@@ -11,8 +11,8 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/pi-conformance/suite/harness/client"
-	"github.com/pi-conformance/suite/harness/redact"
 	. "github.com/pi-conformance/suite/harness/matchers"
+	"github.com/pi-conformance/suite/harness/redact"
 )
 
 func resp(status int, body string) *client.Response {

@@ -148,4 +148,3 @@ func orNone(s string) string {
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
-
