@@ -415,7 +415,7 @@ func (c Config) Validate() error {
 			if env == "" {
 				env = DefaultAPIKeyEnv
 			}
-			add("target_url is set but no API key was found: set %s", strings.Join(uniq([]string{EnvAPIKey, env}), " or "))
+			add("target_url is set but no API key was found: set %s", strings.Join(slices.Compact([]string{EnvAPIKey, env}), " or "))
 		}
 	}
 	if len(c.Profiles) == 0 {
@@ -480,10 +480,8 @@ func (c Config) Validate() error {
 // Capability reports whether the active profile enables the named capability. A name outside Capabilities is a
 // programming error and panics.
 func (c Config) Capability(name string) bool {
-	for _, k := range Capabilities {
-		if k == name {
-			return c.ActiveProfile().Capabilities[name]
-		}
+	if slices.Contains(Capabilities, name) {
+		return c.ActiveProfile().Capabilities[name]
 	}
 	panic(fmt.Sprintf("config: unknown capability %q (known: %s)", name, strings.Join(Capabilities, ", ")))
 }
@@ -603,18 +601,6 @@ func quoteAll(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = fmt.Sprintf("%q", s)
-	}
-	return out
-}
-
-func uniq(ss []string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, s := range ss {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package reference
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -495,15 +496,6 @@ func (s *Server) createIntent(c *call) reply {
 	return s.intentReply(pi, in.expand)
 }
 
-func slicesContains(l []string, v string) bool {
-	for _, x := range l {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // applyCommon applies the non-state-changing fields of in to pi (used on
 // create, where no status restrictions apply).
 func (s *Server) applyCommon(pi *PaymentIntent, in *intentInput) *Error {
@@ -550,11 +542,11 @@ func (in *intentInput) applyPMTypes(pi *PaymentIntent) {
 // checkMethodTypes refuses settings that the payment method types of pi
 // (as create or update would leave it) do not support.
 func checkMethodTypes(pi *PaymentIntent, in *intentInput) *Error {
-	if slicesContains(pi.PaymentMethodTypes, "sepa_debit") && pi.Currency != "eur" {
+	if slices.Contains(pi.PaymentMethodTypes, "sepa_debit") && pi.Currency != "eur" {
 		return invalidRequest("currency", "payment_intent_invalid_parameter",
 			"The currency provided ("+pi.Currency+") is invalid. Payments with sepa_debit support the following currencies: eur.")
 	}
-	if in.statementDescriptor != nil && *in.statementDescriptor != "" && slicesContains(pi.PaymentMethodTypes, "card") {
+	if in.statementDescriptor != nil && *in.statementDescriptor != "" && slices.Contains(pi.PaymentMethodTypes, "card") {
 		return errCardStatementDescriptor()
 	}
 	return nil
@@ -580,7 +572,7 @@ func (s *Server) requestedPM(in *intentInput) (pm *PaymentMethod, given bool, e 
 // checkPMAllowed refuses a PaymentMethod whose type pi does not allow
 // (a nil pm passes).
 func checkPMAllowed(pi *PaymentIntent, pm *PaymentMethod) *Error {
-	if pm == nil || slicesContains(pi.PaymentMethodTypes, pm.Type) {
+	if pm == nil || slices.Contains(pi.PaymentMethodTypes, pm.Type) {
 		return nil
 	}
 	return invalidRequest("payment_method", "payment_intent_invalid_parameter",

@@ -23,9 +23,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -799,17 +801,7 @@ func buildMatrix(cs []Check) Matrix {
 		ColumnTitles: map[string]string{},
 		Cells:        map[string]map[string]*Cell{},
 	}
-	for k, v := range labels.CheckTitles {
-		m.ColumnTitles[k] = v
-	}
-	has := func(list []string, v string) bool {
-		for _, x := range list {
-			if x == v {
-				return true
-			}
-		}
-		return false
-	}
+	maps.Copy(m.ColumnTitles, labels.CheckTitles)
 	for _, c := range cs {
 		row, col := c.Status, c.Check
 		if row == "" {
@@ -818,10 +810,10 @@ func buildMatrix(cs []Check) Matrix {
 		if col == "" {
 			col = Unlabelled
 		}
-		if !has(m.Rows, row) {
+		if !slices.Contains(m.Rows, row) {
 			m.Rows = append(m.Rows, row)
 		}
-		if !has(m.Columns, col) {
+		if !slices.Contains(m.Columns, col) {
 			m.Columns = append(m.Columns, col)
 		}
 		if m.Cells[row] == nil {
