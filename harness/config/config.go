@@ -30,7 +30,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/pi-conformance/suite/harness/client"
 	"github.com/pi-conformance/suite/harness/redact"
