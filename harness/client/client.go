@@ -325,11 +325,6 @@ func (c *Client) Get(ctx context.Context, path string, params Params) (*Response
 	return c.Do(ctx, Request{Method: http.MethodGet, Path: path, Params: params})
 }
 
-// Post is Do with POST, params as the form body and a generated idempotency key.
-func (c *Client) Post(ctx context.Context, path string, params Params) (*Response, error) {
-	return c.Do(ctx, Request{Method: http.MethodPost, Path: path, Params: params})
-}
-
 // Do sends req, retrying 429, 503 and connection errors when that is safe: GET always, POST only with an
 // Idempotency-Key (the same one on every attempt). A response with Stripe-Should-Retry: false is never retried, one
 // with Stripe-Should-Retry: true is; a 429 rate_limit is retried up to MaxRateLimitRetries times rather than
