@@ -12,14 +12,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -27,7 +24,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/pi-conformance/suite/harness/jsondecode"
@@ -90,7 +86,6 @@ type Client struct {
 	throttle   Throttle // nil: unlimited
 	stats      *counters
 	recorder   *Recorder
-	secrets    []string
 }
 
 // Stats are totals over all requests of a client and the copies made by WithRecorder.
@@ -113,7 +108,7 @@ func New(cfg Config) (*Client, error) {
 	if strings.Contains(cfg.APIKey, "_live_") {
 		return nil, fmt.Errorf("client: %w", ErrLiveKey)
 	}
-	secrets := []string{cfg.APIKey}
+	secrets := redact.Secrets(cfg.APIKey)
 	raw := strings.TrimSpace(cfg.BaseURL)
 	if raw == "" {
 		return nil, errors.New("client: BaseURL is empty")
@@ -184,7 +179,6 @@ func New(cfg Config) (*Client, error) {
 		hc:         cfg.HTTPClient,
 		throttle:   throttleOf(cfg),
 		stats:      &counters{},
-		secrets:    secrets,
 	}, nil
 }
 
@@ -242,8 +236,8 @@ func (c *Client) Stats() Stats {
 // CloseIdleConnections closes idle keep-alive connections of the underlying HTTP client.
 func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
-// Redact applies the client's redaction (its key and any URL password as secrets) to s.
-func (c *Client) Redact(s string) string { return redact.String(s, c.secrets...) }
+// Redact applies the client's redaction (its key and the registered secrets, see harness/redact) to s.
+func (c *Client) Redact(s string) string { return redact.String(s, redact.Secrets(c.cfg.APIKey)...) }
 
 // NewIdempotencyKey returns a fresh key of the form the client generates: "conf-<run>-<hex>".
 func (c *Client) NewIdempotencyKey() string { return "conf-" + c.cfg.RunID + "-" + randomHex(12) }
@@ -327,11 +321,6 @@ func (c *Client) Get(ctx context.Context, path string, params Params) (*Response
 	return c.Do(ctx, Request{Method: http.MethodGet, Path: path, Params: params})
 }
 
-// Post is Do with POST, params as the form body and a generated idempotency key.
-func (c *Client) Post(ctx context.Context, path string, params Params) (*Response, error) {
-	return c.Do(ctx, Request{Method: http.MethodPost, Path: path, Params: params})
-}
-
 // Do sends req, retrying 429, 503 and connection errors when that is safe: GET always, POST only with an
 // Idempotency-Key (the same one on every attempt). A response with Stripe-Should-Retry: false is never retried, one
 // with Stripe-Should-Retry: true is; a 429 rate_limit is retried up to MaxRateLimitRetries times rather than
@@ -344,16 +333,15 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	started := time.Now()
 	c.stats.requests.Add(1)
-	var limitWait time.Duration // backoff spent on rate-limit retries past MaxRetries, in this call
 
 	method := strings.ToUpper(strings.TrimSpace(req.Method))
 	if method == "" {
 		method = http.MethodGet
 	}
-	secrets := c.secrets
+	secrets := redact.Secrets(c.cfg.APIKey)
 	customAuth := req.Auth != nil && *req.Auth != "" && *req.Auth != c.cfg.APIKey
 	if customAuth {
-		secrets = append(append([]string(nil), c.secrets...), *req.Auth)
+		secrets = redact.Secrets(c.cfg.APIKey, *req.Auth)
 	}
 	red := func(s string) string { return redact.String(s, secrets...) }
 
@@ -380,79 +368,10 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if customAuth && strings.Contains(*req.Auth, "_live_") {
 		return fail(ErrLiveKey)
 	}
-	canRetry := c.maxRetries > 0 && (isSafeMethod(method) || header.Get("Idempotency-Key") != "")
+	o := outgoing{method: method, target: target, header: header, body: body, hasBody: hasBody, race: req.Race,
+		canRetry: c.maxRetries > 0 && (isSafeMethod(method) || header.Get("Idempotency-Key") != "")}
 
-	var (
-		last    *attemptResult
-		lastErr error
-	)
-	for attempt := 1; ; attempt++ {
-		var throttled time.Duration
-		var werr error
-		joined := false
-		if attempt == 1 && req.Race != nil {
-			throttled, joined, werr = req.Race.join(ctx, c.throttle)
-		}
-		if !joined {
-			throttled, werr = throttle(ctx, c.throttle, 1)
-		}
-		c.stats.throttle.Add(int64(throttled))
-		if werr != nil {
-			if last == nil && lastErr == nil {
-				lastErr = werr
-			} else if lastErr != nil {
-				lastErr = fmt.Errorf("%w; stopped retrying: %w", lastErr, werr)
-			}
-			break
-		}
-		ex.Attempts = attempt
-		c.stats.attempts.Add(1)
-		res, aerr := c.attempt(ctx, method, target, header, body, hasBody)
-		c.stats.wait.Add(int64(res.elapsed))
-
-		var delay time.Duration
-		if aerr == nil {
-			last, lastErr = &res, nil
-			retry, limited := shouldRetry(res.status, res.header, res.body)
-			if !retry || !canRetry || (attempt > c.maxRetries && !(limited && attempt <= MaxRateLimitRetries)) {
-				break
-			}
-			delay = retryDelay(attempt, c.cfg.RetryBackoff, res.header)
-			if limited && attempt > c.maxRetries && (!leavesTime(ctx, delay) || c.cfg.RequestTimeout > 0 && limitWait+delay > c.cfg.RequestTimeout) {
-				// Past the ordinary retries, a rate limit is waited out for at most one request timeout in all, and
-				// only while half the caller's time remains: a limit that never lifts ends in its own 429 answer,
-				// naming the request, not in the caller's timeout.
-				ex.RetryLog = append(ex.RetryLog, fmt.Sprintf("attempt %d: %s; not retrying: the rate limit did not lift within the wait allowed (%s)",
-					attempt, statusLine(res.status), c.cfg.RequestTimeout))
-				break
-			}
-			if limited && attempt > c.maxRetries {
-				limitWait += delay
-			}
-			note := ""
-			if code := errorCode(res.status, res.body); code != "" {
-				note = " (" + truncate(code, 40) + ")"
-			}
-			ex.RetryLog = append(ex.RetryLog, fmt.Sprintf("attempt %d: %s%s; retrying in %s", attempt, statusLine(res.status), note, delay.Round(time.Millisecond)))
-		} else {
-			last, lastErr = nil, aerr
-			if !canRetry || attempt > c.maxRetries || !isConnectionError(ctx, aerr) {
-				break
-			}
-			delay = retryDelay(attempt, c.cfg.RetryBackoff, nil)
-			ex.RetryLog = append(ex.RetryLog, fmt.Sprintf("attempt %d: %s; retrying in %s", attempt, red(aerr.Error()), delay.Round(time.Millisecond)))
-		}
-		slept, serr := sleep(ctx, delay)
-		c.stats.backoff.Add(int64(slept))
-		if serr != nil {
-			ex.RetryLog = append(ex.RetryLog, "stopped retrying: "+serr.Error())
-			if lastErr != nil {
-				lastErr = fmt.Errorf("%w; stopped retrying: %w", lastErr, serr)
-			}
-			break
-		}
-	}
-
+	last, lastErr := c.send(ctx, o, ex, red)
 	if last == nil {
 		return fail(lastErr)
 	}
@@ -462,265 +381,6 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	ex.ResponseBody, ex.ResponseBodyCut, ex.responseWhole = recordBody(last.body, secrets)
 	c.record(ex)
 	return &Response{Status: last.status, Header: last.header, Body: last.body, Exchange: ex, secrets: secrets}, nil
-}
-
-func (c *Client) record(ex *Exchange) {
-	if c.recorder != nil {
-		c.recorder.add(ex)
-	}
-}
-
-type attemptResult struct {
-	status  int
-	header  http.Header
-	body    []byte
-	elapsed time.Duration
-}
-
-// attempt sends one HTTP request under the per-attempt timeout and reads the whole body.
-func (c *Client) attempt(ctx context.Context, method, target string, header http.Header, body []byte, hasBody bool) (attemptResult, error) {
-	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
-	defer cancel()
-	var rd io.Reader
-	if hasBody {
-		rd = bytes.NewReader(body)
-	}
-	hr, err := http.NewRequestWithContext(actx, method, target, rd)
-	if err != nil {
-		return attemptResult{}, err
-	}
-	hr.Header = header.Clone()
-	start := time.Now()
-	resp, err := c.hc.Do(hr)
-	if err != nil {
-		return attemptResult{elapsed: time.Since(start)}, c.attemptErr(ctx, actx, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
-	res := attemptResult{status: resp.StatusCode, header: resp.Header, elapsed: time.Since(start)}
-	if err != nil {
-		return res, fmt.Errorf("reading the %s response body: %w", statusLine(resp.StatusCode), c.attemptErr(ctx, actx, err))
-	}
-	if len(data) > MaxResponseBody {
-		return res, fmt.Errorf("%s: %w", statusLine(resp.StatusCode), errBodyTooLarge)
-	}
-	res.body = data
-	return res, nil
-}
-
-// attemptErr names a per-attempt timeout as such (the parent context is still alive in that case).
-func (c *Client) attemptErr(ctx, actx context.Context, err error) error {
-	if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("no complete response within the request timeout (%s): %w", c.cfg.RequestTimeout, err)
-	}
-	return err
-}
-
-// buildTarget returns the full URL and the body to send.
-func (c *Client) buildTarget(method string, req Request) (target string, body []byte, hasBody bool, err error) {
-	path, rawQuery, _ := strings.Cut(req.Path, "?")
-	if path != "" && !strings.HasPrefix(path, "/") {
-		path = "/" + path
-	}
-	target = c.cfg.BaseURL + path
-	if _, err := url.Parse(target); err != nil {
-		return "", nil, false, fmt.Errorf("invalid request path: %w", err)
-	}
-	bodyMethod := method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
-	if !bodyMethod && len(req.Params) > 0 {
-		if rawQuery != "" {
-			rawQuery += "&"
-		}
-		rawQuery += req.Params.Encode()
-	}
-	if rawQuery != "" {
-		target += "?" + rawQuery
-	}
-	switch {
-	case req.RawBody != nil:
-		return target, req.RawBody, true, nil
-	case bodyMethod:
-		return target, []byte(req.Params.Encode()), true, nil
-	}
-	return target, nil, false, nil
-}
-
-func (c *Client) buildHeader(method string, req Request) http.Header {
-	h := http.Header{}
-	h.Set("User-Agent", c.cfg.UserAgent)
-	if c.cfg.StripeVersion != "" {
-		h.Set("Stripe-Version", c.cfg.StripeVersion)
-	}
-	key := c.cfg.APIKey
-	if req.Auth != nil {
-		key = *req.Auth
-	}
-	if key != "" {
-		if req.BasicAuth {
-			h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(key+":")))
-		} else {
-			h.Set("Authorization", "Bearer "+key)
-		}
-	}
-	if method == http.MethodPost && req.RawBody == nil {
-		// Even with an empty body: stripe-mock refuses a POST without Content-Type.
-		h.Set("Content-Type", formContentType)
-	}
-	if !isSafeMethod(method) && !req.NoIdempotencyKey {
-		idem := req.IdempotencyKey
-		if idem == "" && method == http.MethodPost {
-			idem = c.NewIdempotencyKey()
-		}
-		if idem != "" {
-			h.Set("Idempotency-Key", idem)
-		}
-	}
-	for k, vs := range req.Header {
-		ck := http.CanonicalHeaderKey(k)
-		if len(vs) == 0 {
-			h.Del(ck)
-			continue
-		}
-		h[ck] = append([]string(nil), vs...)
-	}
-	return h
-}
-
-func isSafeMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
-}
-
-// shouldRetry says whether a response may be retried (when the request is safe to repeat), and whether it is a rate
-// limit, whose retries are not counted against MaxRetries. Stripe-Should-Retry decides when present, as in Stripe's
-// libraries; otherwise 429 and 503 are retried. A 429 lock_timeout (another request holds the object) gets
-// MaxRetries, as in Stripe's libraries (stripe-go's MaxNetworkRetries); any other 429 (rate_limit) is a rate limit:
-// unlike stripe-go, which does not retry it, the suite does, up to MaxRateLimitRetries, since it paces itself and a
-// spec must not fail because the account's limit was reached.
-func shouldRetry(status int, h http.Header, body []byte) (retry, limited bool) {
-	limited = status == http.StatusTooManyRequests && errorCode(status, body) != "lock_timeout"
-	switch strings.TrimSpace(h.Get("Stripe-Should-Retry")) {
-	case "false":
-		return false, false
-	case "true":
-		return true, limited
-	}
-	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable, limited
-}
-
-// leavesTime reports whether waiting d still leaves at least half of the time ctx has left (always, without a
-// deadline).
-func leavesTime(ctx context.Context, d time.Duration) bool {
-	deadline, ok := ctx.Deadline()
-	return !ok || d <= time.Until(deadline)/2
-}
-
-// errorCode is a 429's error.code (rate_limit, lock_timeout), or "".
-func errorCode(status int, body []byte) string {
-	if status != http.StatusTooManyRequests {
-		return ""
-	}
-	var e struct {
-		Error struct {
-			Code string `json:"code"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &e) != nil {
-		return ""
-	}
-	return e.Error.Code
-}
-
-// retryDelay is the wait before retry number `attempt` (1-based): Retry-After when the response has one (capped at
-// MaxRetryAfter), otherwise base*2^(attempt-1) capped at MaxBackoff, with "equal jitter" (between half and all of it).
-func retryDelay(attempt int, base time.Duration, h http.Header) time.Duration {
-	if ra, ok := parseRetryAfter(h); ok {
-		return min(ra, MaxRetryAfter)
-	}
-	d := base
-	for i := 1; i < attempt && d < MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, MaxBackoff)
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + mrand.N(half+1)
-}
-
-func parseRetryAfter(h http.Header) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		if secs > int64(MaxRetryAfter/time.Second) {
-			return MaxRetryAfter, true
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
-	}
-	return 0, false
-}
-
-// sleep waits d unless ctx ends first; it gives up at once when the deadline would pass during the wait.
-func sleep(ctx context.Context, d time.Duration) (time.Duration, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	if d <= 0 {
-		return 0, nil
-	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return 0, fmt.Errorf("retry delay %s would pass the context deadline: %w", d.Round(time.Millisecond), context.DeadlineExceeded)
-	}
-	return wait(ctx, d)
-}
-
-// wait sleeps for d or until ctx is done, and returns how long it slept.
-func wait(ctx context.Context, d time.Duration) (time.Duration, error) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	start := time.Now()
-	select {
-	case <-t.C:
-		return time.Since(start), nil
-	case <-ctx.Done():
-		return time.Since(start), ctx.Err()
-	}
-}
-
-// isConnectionError reports whether err means the connection failed (refused, reset, closed before a complete
-// response), as opposed to a timeout, a cancelled context or an oversized body.
-func isConnectionError(ctx context.Context, err error) bool {
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errBodyTooLarge) {
-		return false
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return false
-	}
-	for _, target := range []error{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED, syscall.EPIPE, io.EOF, io.ErrUnexpectedEOF, net.ErrClosed} {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
-	}
-	msg := err.Error()
-	for _, s := range []string{"connection reset", "broken pipe", "server closed", "connection refused", "EOF"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func parseObject(body []byte, secrets []string) (map[string]any, error) {

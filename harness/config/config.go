@@ -30,7 +30,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/pi-conformance/suite/harness/client"
 	"github.com/pi-conformance/suite/harness/redact"
@@ -69,16 +69,21 @@ const (
 
 // Capability names, the closed list of Profile.Capabilities keys.
 const (
-	CapProcessing             = "processing"              // the target can put a PI in "processing" (e.g. SEPA debit)
-	CapCheckoutSessions       = "checkout_sessions"       // the suite can obtain a PI created by a Checkout Session
-	CapIdempotency            = "idempotency"             // the target stores and replays Idempotency-Key results
-	CapRaces                  = "races"                   // the target is stateful enough for concurrent-cancel specs
-	CapIncrementAuthorization = "increment_authorization" // POST /v1/payment_intents/{id}/increment_authorization is available
-	CapRefundObjects          = "refund_objects"          // cancel from requires_capture yields inspectable charge/refund objects
+	CapProcessing       = "processing"        // the target can put a PI in "processing" (e.g. SEPA debit)
+	CapCheckoutSessions = "checkout_sessions" // the suite can obtain a PI created by a Checkout Session
+	CapIdempotency      = "idempotency"       // the target stores and replays Idempotency-Key results
+	CapRaces            = "races"             // the target is stateful enough for concurrent-cancel specs
+	CapRefundObjects    = "refund_objects"    // cancel from requires_capture yields inspectable charge/refund objects
 )
 
 // Capabilities is the closed list of capability names; a profile key outside it is an error.
-var Capabilities = []string{CapProcessing, CapCheckoutSessions, CapIdempotency, CapRaces, CapIncrementAuthorization, CapRefundObjects}
+var Capabilities = []string{CapProcessing, CapCheckoutSessions, CapIdempotency, CapRaces, CapRefundObjects}
+
+// removedCapabilities are former capability names, with why they went: a profile naming one gets this, not just
+// "unknown".
+var removedCapabilities = map[string]string{
+	"increment_authorization": "no spec needs it (the refusal of an increment after a cancel is checked on every target); delete the line",
+}
 
 // Config is a conformance run's configuration. The comment of each field gives its yaml key's default.
 type Config struct {
@@ -159,18 +164,17 @@ func DefaultProfiles() map[string]Profile {
 			Description: "the embedded or standalone reference target: every capability",
 			Capabilities: map[string]bool{
 				CapProcessing: true, CapCheckoutSessions: true, CapIdempotency: true,
-				CapRaces: true, CapIncrementAuthorization: true, CapRefundObjects: true,
+				CapRaces: true, CapRefundObjects: true,
 			},
 		},
 		"stripe-test": {
 			Description: "real Stripe in test mode (sk_test_ key)",
 			Capabilities: map[string]bool{
-				CapProcessing:             true,  // via SEPA Direct Debit (the account needs SEPA enabled in test mode)
-				CapCheckoutSessions:       false, // a server-only suite cannot get a Checkout Session's PI from real Stripe
-				CapIdempotency:            true,
-				CapRaces:                  true,
-				CapIncrementAuthorization: false, // needs IC+ pricing on the account
-				CapRefundObjects:          true,
+				CapProcessing:       true,  // via SEPA Direct Debit (the account needs SEPA enabled in test mode)
+				CapCheckoutSessions: false, // a server-only suite cannot get a Checkout Session's PI from real Stripe
+				CapIdempotency:      true,
+				CapRaces:            true,
+				CapRefundObjects:    true,
 			},
 			RateLimit: StripeTestRateLimit,
 		},
@@ -178,7 +182,7 @@ func DefaultProfiles() map[string]Profile {
 			Description: "stripe-mock, Stripe's stateless official mock: a schema-shape control only",
 			Capabilities: map[string]bool{
 				CapProcessing: false, CapCheckoutSessions: false, CapIdempotency: false,
-				CapRaces: false, CapIncrementAuthorization: true, CapRefundObjects: false,
+				CapRaces: false, CapRefundObjects: false,
 			},
 			// Stateless: every intent it returns is its fixture, in requires_payment_method.
 			Statuses: []string{"requires_payment_method"},
@@ -415,7 +419,7 @@ func (c Config) Validate() error {
 			if env == "" {
 				env = DefaultAPIKeyEnv
 			}
-			add("target_url is set but no API key was found: set %s", strings.Join(uniq([]string{EnvAPIKey, env}), " or "))
+			add("target_url is set but no API key was found: set %s", strings.Join(slices.Compact([]string{EnvAPIKey, env}), " or "))
 		}
 	}
 	if len(c.Profiles) == 0 {
@@ -430,7 +434,9 @@ func (c Config) Validate() error {
 	for _, name := range sortedKeys(c.Profiles) {
 		var unknown []string
 		for k := range c.Profiles[name].Capabilities {
-			if !known[k] {
+			if why, ok := removedCapabilities[k]; ok {
+				add("profile %q: capability %q was removed: %s", name, k, why)
+			} else if !known[k] {
 				unknown = append(unknown, k)
 			}
 		}
@@ -480,10 +486,8 @@ func (c Config) Validate() error {
 // Capability reports whether the active profile enables the named capability. A name outside Capabilities is a
 // programming error and panics.
 func (c Config) Capability(name string) bool {
-	for _, k := range Capabilities {
-		if k == name {
-			return c.ActiveProfile().Capabilities[name]
-		}
+	if slices.Contains(Capabilities, name) {
+		return c.ActiveProfile().Capabilities[name]
 	}
 	panic(fmt.Sprintf("config: unknown capability %q (known: %s)", name, strings.Join(Capabilities, ", ")))
 }
@@ -500,10 +504,16 @@ func (c Config) ActiveProfile() Profile { return c.Profiles[c.Profile] }
 // Embedded reports whether the run uses the embedded reference target (TargetURL is empty).
 func (c Config) Embedded() bool { return c.TargetURL == "" }
 
-// ClientConfig maps the configuration onto a client.Config for baseURL (the embedded target's URL when Embedded).
+// ClientConfig maps the configuration onto a client.Config for baseURL (the embedded target's URL when Embedded;
+// "" = TargetURL): the one place where a client's settings come from the configuration. Curl lines name the
+// variable the key was read from (CONFORMANCE_API_KEY wins over api_key_env), else the api_key_env variable.
 func (c Config) ClientConfig(baseURL string) client.Config {
 	if baseURL == "" {
 		baseURL = c.TargetURL
+	}
+	keyEnv := c.APIKeyEnv
+	if c.APIKeySource == EnvAPIKey {
+		keyEnv = EnvAPIKey
 	}
 	return client.Config{
 		BaseURL:        baseURL,
@@ -512,7 +522,7 @@ func (c Config) ClientConfig(baseURL string) client.Config {
 		RequestTimeout: c.RequestTimeout.Duration,
 		MaxRetries:     c.MaxRetries,
 		RateLimit:      c.RateLimit,
-		APIKeyEnv:      c.APIKeyEnv,
+		APIKeyEnv:      keyEnv,
 	}
 }
 
@@ -597,18 +607,6 @@ func quoteAll(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = fmt.Sprintf("%q", s)
-	}
-	return out
-}
-
-func uniq(ss []string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, s := range ss {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
 	}
 	return out
 }

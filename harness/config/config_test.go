@@ -70,8 +70,8 @@ func TestDefaults(t *testing.T) {
 
 func TestBuiltInProfiles(t *testing.T) {
 	want := map[string]map[string]bool{
-		"stripe-test": {"processing": true, "checkout_sessions": false, "idempotency": true, "races": true, "increment_authorization": false, "refund_objects": true},
-		"stripe-mock": {"processing": false, "checkout_sessions": false, "idempotency": false, "races": false, "increment_authorization": true, "refund_objects": false},
+		"stripe-test": {"processing": true, "checkout_sessions": false, "idempotency": true, "races": true, "refund_objects": true},
+		"stripe-mock": {"processing": false, "checkout_sessions": false, "idempotency": false, "races": false, "refund_objects": false},
 	}
 	for name, caps := range want {
 		c := Default()
@@ -153,7 +153,7 @@ profiles:
 		t.Errorf("custom profile capabilities wrong: %v", c.ActiveProfile())
 	}
 	// A file profile replaces the built-in of the same name; other built-ins stay.
-	if c.Profiles["stripe-mock"].Description != "replaced" || c.Profiles["stripe-mock"].Capabilities[CapIncrementAuthorization] {
+	if c.Profiles["stripe-mock"].Description != "replaced" || len(c.Profiles["stripe-mock"].Capabilities) != 0 {
 		t.Errorf("stripe-mock not replaced: %v", c.Profiles["stripe-mock"])
 	}
 	if _, ok := c.Profiles["stripe-test"]; !ok {
@@ -279,6 +279,15 @@ func TestUnknownCapability(t *testing.T) {
 	msg := loadErr(t, "profiles:\n  reference:\n    capabilities:\n      races: true\n      teleport: true\n", nil)
 	if !strings.Contains(msg, `"teleport"`) || !strings.Contains(msg, "refund_objects") {
 		t.Errorf("error should name the unknown capability and list the known ones: %q", msg)
+	}
+}
+
+// A config written for an older suite names increment_authorization: it gets told the capability is gone and what
+// to do, not just "unknown".
+func TestRemovedCapabilityIsExplained(t *testing.T) {
+	msg := loadErr(t, "profiles:\n  mine:\n    capabilities:\n      races: true\n      increment_authorization: false\n", nil)
+	if !strings.Contains(msg, `"increment_authorization" was removed`) || !strings.Contains(msg, "delete the line") || strings.Contains(msg, "unknown capabilities") {
+		t.Errorf("error should say the capability was removed and what to do: %q", msg)
 	}
 }
 
@@ -464,6 +473,27 @@ func TestClientConfig(t *testing.T) {
 	if cc.BaseURL != "http://127.0.0.1:5" || cc.APIKey != "sk_test_abc" || cc.StripeVersion != DefaultStripeVersion ||
 		cc.RequestTimeout != DefaultRequestTimeout || cc.MaxRetries != 2 || cc.RateLimit != 3 || cc.APIKeyEnv != EnvAPIKey {
 		t.Errorf("ClientConfig = %+v", cc)
+	}
+}
+
+// Curl lines must name the variable that actually holds the key: api_key_env's, unless CONFORMANCE_API_KEY (which
+// wins) was set.
+func TestClientConfigNamesTheKeyVariable(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "target_url: http://127.0.0.1:12111\napi_key_env: MY_KEY\n")
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"MY_KEY": "sk_test_fromMyKeyVariable"}, "MY_KEY"},
+		{map[string]string{"MY_KEY": "sk_test_fromMyKeyVariable", EnvAPIKey: "sk_test_fromTheDefault"}, EnvAPIKey},
+	} {
+		c, err := LoadFrom(p, envMap(tc.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.ClientConfig("").APIKeyEnv; got != tc.want {
+			t.Errorf("env %v: ClientConfig().APIKeyEnv = %q, want %q", tc.env, got, tc.want)
+		}
 	}
 }
 

@@ -66,19 +66,11 @@ func New(cfg config.Config, targetURL, runID string, opts ...ClientOption) (*Fra
 	if err != nil {
 		return nil, err
 	}
-	version := cfg.StripeVersion
-	if version == "" {
-		version = v.Version
+	cc := cfg.ClientConfig(targetURL)
+	if cc.StripeVersion == "" {
+		cc.StripeVersion = v.Version
 	}
-	cc := client.Config{
-		BaseURL:        targetURL,
-		APIKey:         cfg.APIKey,
-		StripeVersion:  version,
-		RequestTimeout: cfg.RequestTimeout.Duration,
-		MaxRetries:     cfg.MaxRetries,
-		RateLimit:      cfg.RateLimit,
-		UserAgent:      "pi-conformance-suite/" + SuiteVersion(),
-	}
+	cc.UserAgent = "pi-conformance-suite/" + SuiteVersion()
 	for _, o := range opts {
 		if err := o(&cc); err != nil {
 			return nil, err

@@ -4,9 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pi-conformance/suite/harness/client"
+	"github.com/pi-conformance/suite/harness/config"
 )
 
 func TestLiveMode(t *testing.T) {
@@ -128,5 +132,39 @@ func TestTrackerReleasesNewestFirstAndOnlyKnownTypes(t *testing.T) {
 	got := tr.snapshot()
 	if len(got) != 2 || got[0].id != "pi_1" || got[1].id != "cs_1" || !tr.isFinal("pi_1") {
 		t.Errorf("tracked = %+v", got)
+	}
+}
+
+// A user who keeps the key in another variable (api_key_env) must get curl lines that name that variable: the
+// framework's client is built from the configuration, not from a hand-copied subset of it.
+func TestNewNamesTheConfiguredKeyVariable(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"object":"list","data":[],"has_more":false,"url":"/v1/payment_intents"}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ginkgo.yaml")
+	if err := os.WriteFile(path, []byte("target_url: "+srv.URL+"\napi_key_env: MY_STRIPE_KEY\nprofile: stripe-test\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"MY_STRIPE_KEY": "sk_test_fromMyStripeKey"}
+	cfg, err := config.LoadFrom(path, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := New(cfg, srv.URL, "run1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Client.Config().APIKeyEnv; got != "MY_STRIPE_KEY" {
+		t.Errorf("client APIKeyEnv = %q, want MY_STRIPE_KEY", got)
+	}
+	r, err := f.Client.Do(context.Background(), client.Request{Method: "GET", Path: "/v1/payment_intents"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if curl := r.Exchange.Curl(); !strings.Contains(curl, `"Authorization: Bearer $MY_STRIPE_KEY"`) {
+		t.Errorf("curl line names the wrong key variable: %s", curl)
 	}
 }

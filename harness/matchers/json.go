@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/pi-conformance/suite/harness/redact"
 )
@@ -127,27 +126,12 @@ func numberValue(v any) (*big.Rat, bool) {
 	return nil, false
 }
 
-var (
-	secretsMu sync.RWMutex
-	secrets   []string
-)
+// RegisterSecret adds a value (the API key) that Show and the matchers' messages must never print; Stripe-shaped keys
+// and client secrets are masked anyway. It registers the value with harness/redact, the one registry of secrets,
+// which the client and the reports mask too.
+func RegisterSecret(s string) { redact.Register(s) }
 
-// RegisterSecret adds a value (the API key) that Show must never print; Stripe-shaped keys and client secrets are
-// masked anyway (harness/redact).
-func RegisterSecret(s string) {
-	if s == "" {
-		return
-	}
-	secretsMu.Lock()
-	secrets = append(secrets, s)
-	secretsMu.Unlock()
-}
-
-func redacted(s string) string {
-	secretsMu.RLock()
-	defer secretsMu.RUnlock()
-	return redact.String(s, secrets...)
-}
+func redacted(s string) string { return redact.String(s, redact.Secrets()...) }
 
 // Show renders a decoded JSON value compactly and redacted, for failure messages.
 func Show(v any) string {
@@ -158,9 +142,7 @@ func Show(v any) string {
 	if err != nil {
 		b = []byte(fmt.Sprint(v))
 	}
-	secretsMu.RLock()
-	defer secretsMu.RUnlock()
-	out, cut := redact.Head(b, showBytes, secrets...)
+	out, cut := redact.Head(b, showBytes, redact.Secrets()...)
 	if cut {
 		return out + "… (" + strconv.Itoa(len(b)) + " bytes)"
 	}

@@ -42,9 +42,7 @@ func unwrap(actual any) (*client.Response, error) {
 
 func exchange(r *client.Response) string {
 	if r.Exchange == nil {
-		secretsMu.RLock()
-		body, cut := redact.Head(r.Body, BodyExcerpt, secrets...)
-		secretsMu.RUnlock()
+		body, cut := redact.Head(r.Body, BodyExcerpt, redact.Secrets()...)
 		if cut {
 			body += "…"
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pi-conformance/suite/harness/client"
 	. "github.com/pi-conformance/suite/harness/matchers"
+	"github.com/pi-conformance/suite/harness/redact"
 )
 
 func resp(status int, body string) *client.Response {
@@ -166,6 +167,14 @@ func TestShowRedacts(t *testing.T) {
 		if strings.Contains(out, "abcdefgh12345678") || strings.Contains(out, "abcdefghij") || strings.Contains(out, "vendorSecretUser42") {
 			t.Errorf("Show leaks: %s", out)
 		}
+	}
+}
+
+// Show masks what harness/redact's registry holds (the suite registers the key there once).
+func TestShowMasksRegisteredSecrets(t *testing.T) {
+	redact.Register("matchers-registered-token-99")
+	if out := Show(map[string]any{"k": "matchers-registered-token-99"}); strings.Contains(out, "matchers-registered-token-99") {
+		t.Errorf("Show leaks a registered secret: %s", out)
 	}
 }
 

@@ -13,6 +13,9 @@
 //     left alone, so String is idempotent.
 //  4. The secret half of an object's client secret ("pi_123_secret_abc…", which lets a browser confirm the payment)
 //     becomes "pi_123_secret_[REDACTED]".
+//
+// The secrets of rule 1 are the caller's plus the process's registered ones (Register, Secrets): the suite registers
+// the run's key once, and the client, the matchers and the reports mask it wherever it appears.
 package redact
 
 import (

@@ -2,6 +2,7 @@ package reference
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,10 +134,10 @@ func (s *Server) createSession(c *call) reply {
 	if e := checkAmount("line_items", total, currency); e != nil {
 		return s.errReply(c, e)
 	}
-	if slicesContains(types, "sepa_debit") && currency != "eur" {
+	if slices.Contains(types, "sepa_debit") && currency != "eur" {
 		return s.errReply(c, invalidRequest("payment_method_types", "", "The currency provided ("+currency+") is invalid. Payments with sepa_debit support the following currencies: eur."))
 	}
-	if pid.captureMethod == "manual" && slicesContains(types, "sepa_debit") {
+	if pid.captureMethod == "manual" && slices.Contains(types, "sepa_debit") {
 		return s.errReply(c, invalidRequest("payment_intent_data[capture_method]", "", "The payment method type sepa_debit does not support capture_method=manual."))
 	}
 	if e := validateExpand("checkout.session", expand); e != nil {

@@ -3,6 +3,7 @@ package reference
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -99,14 +100,7 @@ func (v *pview) allow(keys ...string) {
 		return
 	}
 	for _, k := range v.n.keys {
-		ok := false
-		for _, a := range keys {
-			if a == k {
-				ok = true
-				break
-			}
-		}
-		if !ok {
+		if !slices.Contains(keys, k) {
 			v.fail(errUnknownParam(v.name(k)))
 			return
 		}
@@ -220,10 +214,8 @@ func (v *pview) enum(k string, allowed ...string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	for _, a := range allowed {
-		if s == a {
-			return s, true
-		}
+	if slices.Contains(allowed, s) {
+		return s, true
 	}
 	v.fail(errEnum(v.name(k), allowed))
 	return "", false

@@ -170,6 +170,18 @@ func (res *Results) Markdown() []byte {
 	var b bytes.Buffer
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 
+	res.mdSummary(w)
+	res.mdMatrix(w)
+	res.mdFailures(w)
+	res.mdBlocked(w)
+	res.mdSchema(w)
+	res.mdNotRun(w)
+	res.mdAllChecks(w)
+	return b.Bytes()
+}
+
+// mdSummary writes the title, the run's metadata, score, index and gate, evidence and warnings.
+func (res *Results) mdSummary(w func(format string, a ...any)) {
 	w("# %s\n\n", mdText(res.Title()))
 	w("| | |\n|---|---|\n")
 	for _, r := range res.MetaRows() {
@@ -218,8 +230,10 @@ func (res *Results) Markdown() []byte {
 		}
 		w("\n")
 	}
+}
 
-	// Matrix.
+// mdMatrix writes the results matrix and its legend.
+func (res *Results) mdMatrix(w func(format string, a ...any)) {
 	w("## Results matrix\n\n")
 	w("Rows are the starting status, columns the clause checked. A cell shows its worst outcome, then passed/applicable ")
 	w("(or the number of checks when none is applicable). %s\n\n", mdText(MatrixNote))
@@ -253,8 +267,10 @@ func (res *Results) Markdown() []byte {
 	}
 	w("· no check\n\n")
 	w("%s %s\n\n", Blocked.Emoji(), mdText(LadderNote))
+}
 
-	// Failures.
+// mdFailures writes every failed and errored check, with its exchanges and a curl line for each.
+func (res *Results) mdFailures(w func(format string, a ...any)) {
 	fails := res.Failures()
 	w("## Failures and errors (%d)\n\n", len(fails))
 	if len(fails) == 0 {
@@ -320,8 +336,10 @@ func (res *Results) Markdown() []byte {
 			}
 		}
 	}
+}
 
-	// Blocked.
+// mdBlocked writes the blocked checks.
+func (res *Results) mdBlocked(w func(format string, a ...any)) {
 	if blocked := res.Blocked(); len(blocked) > 0 {
 		w("## Blocked (%d)\n\n", len(blocked))
 		w("These checks could not reach their starting point; they were not run, and they fail the run. ")
@@ -332,8 +350,10 @@ func (res *Results) Markdown() []byte {
 		}
 		w("\n")
 	}
+}
 
-	// Schema conformance.
+// mdSchema writes the schema verdicts per operation and object.
+func (res *Results) mdSchema(w func(format string, a ...any)) {
 	if sc := res.SchemaChecks(); len(sc) > 0 {
 		w("## Schema conformance by operation (%d)\n\n", len(sc))
 		w("Every response any spec received is validated against the pinned OpenAPI document and the fields Stripe always sends; ")
@@ -350,8 +370,10 @@ func (res *Results) Markdown() []byte {
 		}
 		w("\n")
 	}
+}
 
-	// Disabled and skipped.
+// mdNotRun writes the disabled and skipped checks, with why.
+func (res *Results) mdNotRun(w func(format string, a ...any)) {
 	var others []Check
 	for _, c := range res.Checks {
 		if c.Outcome == Disabled || c.Outcome == Skipped {
@@ -369,15 +391,16 @@ func (res *Results) Markdown() []byte {
 		}
 		w("\n")
 	}
+}
 
-	// Every check.
+// mdAllChecks writes every check in one table, and the footer.
+func (res *Results) mdAllChecks(w func(format string, a ...any)) {
 	w("## All checks (%d)\n\n| Outcome | Status | Check | Op | Id | Spec | Evidence | Time |\n|---|---|---|---|---|---|---|---:|\n", len(res.Checks))
 	for _, c := range res.Checks {
 		w("| %s %s | `%s` | `%s` | `%s` | %s | %s | %s | %s |\n", c.Outcome.Emoji(), OutcomeText(c), c.Status, c.Check, c.Op, mdCode(c.ID), mdCell(c.Text), evidenceText(c.Evidence), fmtSeconds(c.DurationSeconds))
 	}
 	w("\n")
 	w("_Generated %s; machine-readable results in results.json._\n", res.GeneratedAt)
-	return b.Bytes()
 }
 
 // suiteWarnings lists suite-level problems worth a banner.

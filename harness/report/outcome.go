@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -168,12 +169,7 @@ func Classify(sr types.SpecReport) Outcome {
 }
 
 func hasEntry(sr types.SpecReport, name string) bool {
-	for _, e := range sr.ReportEntries {
-		if e.Name == name {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(sr.ReportEntries, func(e types.ReportEntry) bool { return e.Name == name })
 }
 
 // entryString returns the string value of the first entry with the given name ("" if there is none).

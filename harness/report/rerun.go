@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pi-conformance/suite/harness/client"
 	"github.com/pi-conformance/suite/harness/redact"
 )
 
@@ -125,7 +126,7 @@ func (res *Results) RerunText(dir string) []byte {
 		return []byte(b.String())
 	}
 	fmt.Fprintf(&b, "# Re-run the %d spec(s) that failed run %s against %s (failed, errored or blocked checks, and specs that received a response violating the schema):\n", res.Rerun.Count, run, orNone(res.Meta.TargetHost))
-	fmt.Fprintf(&b, "#   go tool ginkgo run --focus=\"$(tail -1 %s)\" ./suites/...\n", shellQuote(file))
+	fmt.Fprintf(&b, "#   go tool ginkgo run --focus=\"$(tail -1 %s)\" ./suites/...\n", client.ShellQuote(file))
 	b.WriteString("# The last line is a Go regular expression for Ginkgo's --focus, anchored, with each spec text quoted.\n")
 	if !res.Rerun.Exact {
 		b.WriteString("# Not exact: it also selects these specs (a key-shaped part of a selected text is written as .+, or two specs share a text):\n")
@@ -146,13 +147,4 @@ func orNone(s string) string {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
-}
-
-// shellQuote quotes s for a POSIX shell (in single quotes) when it is not plainly safe. Inside "$(...)" the command
-// is parsed on its own, so single quotes work there too.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,/:@%+=") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
