@@ -288,7 +288,7 @@ func (v *Validator) visit(s *openapi3.Schema, value any) []Issue {
 	var notes []Issue
 	if !fewValues(value, fullReportValues) {
 		var cut []string
-		value = prune(value, "", &cut)
+		value = prune(value, nil, &cut)
 		if !fewValues(value, fullReportValues) {
 			return []Issue{{Reason: fmt.Sprintf("the body does not conform; it holds more than %d values, too many to list its issues", fullReportValues)}}
 		}
@@ -310,8 +310,9 @@ func (v *Validator) visit(s *openapi3.Schema, value any) []Issue {
 }
 
 // prune copies v with every object and array cut to its first wideContainer members (in key order) or elements,
-// and lists the pointers of the containers it cut.
-func prune(v any, ptr string, cut *[]string) any {
+// and lists the pointers of the containers it cut. path holds the keys and indexes down to v: a pointer is built
+// only for a container that is cut (building one per level would cost the square of a deep body's depth).
+func prune(v any, path []string, cut *[]string) any {
 	switch t := v.(type) {
 	case map[string]any:
 		keys := make([]string, 0, len(t))
@@ -321,21 +322,21 @@ func prune(v any, ptr string, cut *[]string) any {
 		if len(keys) > wideContainer {
 			sort.Strings(keys)
 			keys = keys[:wideContainer]
-			*cut = append(*cut, ptr)
+			*cut = append(*cut, pointer(path))
 		}
 		out := make(map[string]any, len(keys))
 		for _, k := range keys {
-			out[k] = prune(t[k], ptr+"/"+k, cut)
+			out[k] = prune(t[k], append(path, k), cut)
 		}
 		return out
 	case []any:
 		if len(t) > wideContainer {
 			t = t[:wideContainer]
-			*cut = append(*cut, ptr)
+			*cut = append(*cut, pointer(path))
 		}
 		out := make([]any, len(t))
 		for i, e := range t {
-			out[i] = prune(e, ptr+"/"+strconv.Itoa(i), cut)
+			out[i] = prune(e, append(path, strconv.Itoa(i)), cut)
 		}
 		return out
 	}
