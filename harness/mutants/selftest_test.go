@@ -53,8 +53,8 @@ spec_timeout: 30s
 max_retries: 2
 `
 	faultConfig = `# mutation self-test: faults
-request_timeout: 500ms
-spec_timeout: 5s
+request_timeout: 1500ms
+spec_timeout: 10s
 max_retries: 1
 `
 )
