@@ -51,6 +51,15 @@ func webhookEndpointPath(id string) string { return "/v1/webhook_endpoints/" + u
 // It reads at most maxPages pages of 100. ok is false when a page was not a 200 list: r is that answer.
 func (s *Session) EventsOf(ctx context.Context, typ, objectID string, since time.Time) (events []map[string]any, r *Resp, ok bool) {
 	GinkgoHelper()
+	return s.EventsWhere(ctx, typ, since, func(ev map[string]any) bool {
+		id, _ := matchers.Lookup(ev, "data.object.id")
+		return id == objectID
+	})
+}
+
+// EventsWhere is EventsOf with any test on the listed event.
+func (s *Session) EventsWhere(ctx context.Context, typ string, since time.Time, keep func(ev map[string]any) bool) (events []map[string]any, r *Resp, ok bool) {
+	GinkgoHelper()
 	const maxPages = 20
 	params := client.Params{"limit": {"100"}, "created[gte]": {strconv.FormatInt(since.Unix(), 10)}}
 	if typ != "" {
@@ -69,7 +78,7 @@ func (s *Session) EventsOf(ctx context.Context, typ, objectID string, since time
 				continue
 			}
 			last, _ = ev["id"].(string)
-			if id, _ := matchers.Lookup(ev, "data.object.id"); id == objectID {
+			if keep(ev) {
 				events = append(events, ev)
 			}
 		}
