@@ -319,4 +319,3 @@ var _ = Describe("No payment_intent.canceled event", Ordered, func() {
 	It("is listed for a cancel refused for cancellation_reason=bogus", At("events.none.bogus-reason", "requires_payment_method", "cancel", "events"), func(_ SpecContext) { judge("bogus-reason") })
 	It("is listed for an idempotent replay of a cancel (only the first cancel's event)", At("events.none.replay", "requires_payment_method", "cancel", "events"), func(_ SpecContext) { judge("replay") })
 })
-
