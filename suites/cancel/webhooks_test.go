@@ -110,7 +110,8 @@ func orText(s, d string) string {
 func awaitDeliveries(ctx context.Context, objectID string, n int) []framework.Delivery {
 	GinkgoHelper()
 	var out []framework.Delivery
-	Eventually(ctx, func(g Gomega) []framework.Delivery {
+	// The poll returns a count, never the deliveries: a failure message must not print bodies (client secrets).
+	Eventually(ctx, func(g Gomega) int {
 		all, err := receiver.Deliveries(ctx, objectID)
 		g.Expect(err).NotTo(HaveOccurred())
 		out = nil
@@ -119,8 +120,8 @@ func awaitDeliveries(ctx context.Context, objectID string, n int) []framework.De
 				out = append(out, d)
 			}
 		}
-		return out
-	}).WithTimeout(cfg.WebhookTimeout.Duration).WithPolling(100*time.Millisecond).Should(WithTransform(func(ds []framework.Delivery) int { return len(ds) }, BeNumerically(">=", n)),
+		return len(out)
+	}).WithTimeout(cfg.WebhookTimeout.Duration).WithPolling(100*time.Millisecond).Should(BeNumerically(">=", n),
 		"the receiver got fewer than %d payment_intent.canceled deliveries about %s within webhook_timeout (%s)", n, objectID, cfg.WebhookTimeout.Duration)
 	return out
 }
@@ -194,7 +195,7 @@ var _ = Describe("The webhook delivery of a cancel's event", func() {
 			ev := s.RetrieveEvent(ctx, id)
 			Expect(ev).To(HaveStatus(200), "the delivered event %s is not an event of the target", id)
 			Expect(ev).To(HaveJSON("id", id))
-			Expect(ev).To(HaveJSON("type", canceledEvent))
+			// Its type and content there are the events column's.
 		},
 		EntryDescription("from %s reaches the run's endpoint as one event (redeliveries share its id) whose Stripe-Signature verifies with stripe-go against the endpoint's secret, about the canceled intent, and retrievable by its id"),
 		statusEntries("webhooks.from", cancelable, "cancel", "webhooks"),
