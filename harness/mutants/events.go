@@ -378,3 +378,14 @@ func (fe *fakeEvents) Step() Step {
 		return res
 	}
 }
+
+// DeliveryHook maps the ids in delivered events as Step maps them in answers, and signs the result: a target with
+// other ids has them in its deliveries too.
+func (m *IDMapper) DeliveryHook() reference.DeliveryHook {
+	return func(_ context.Context, a reference.WebhookAttempt) []reference.WebhookAttempt {
+		a.Body = []byte(m.Outbound(string(a.Body)))
+		a.Header = a.Header.Clone()
+		a.Header.Set("Stripe-Signature", reference.SignWebhook(a.Secret, time.Now().Unix(), a.Body))
+		return []reference.WebhookAttempt{a}
+	}
+}
