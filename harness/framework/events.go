@@ -48,7 +48,7 @@ func webhookEndpointPath(id string) string { return "/v1/webhook_endpoints/" + u
 
 // EventsOf pages through GET /v1/events filtered by typ ("" for all types) and created >= since, and returns the
 // events whose data.object.id is objectID (there is no filter by object: Stripe has none), newest first as listed.
-// It reads at most maxPages pages of 20 (small pages: each event carries a whole object). ok is false when a page was not a 200 list: r is that answer.
+// It reads at most maxPages pages of 5 (small pages: each event carries a whole object, and one slow page must not outlast the request timeout). ok is false when a page was not a 200 list: r is that answer.
 func (s *Session) EventsOf(ctx context.Context, typ, objectID string, since time.Time) (events []map[string]any, r *Resp, ok bool) {
 	GinkgoHelper()
 	return s.EventsWhere(ctx, typ, since, func(ev map[string]any) bool {
@@ -60,8 +60,8 @@ func (s *Session) EventsOf(ctx context.Context, typ, objectID string, since time
 // EventsWhere is EventsOf with any test on the listed event.
 func (s *Session) EventsWhere(ctx context.Context, typ string, since time.Time, keep func(ev map[string]any) bool) (events []map[string]any, r *Resp, ok bool) {
 	GinkgoHelper()
-	const maxPages = 50
-	params := client.Params{"limit": {"20"}, "created[gte]": {strconv.FormatInt(since.Unix(), 10)}}
+	const maxPages = 200
+	params := client.Params{"limit": {"5"}, "created[gte]": {strconv.FormatInt(since.Unix(), 10)}}
 	if typ != "" {
 		params["type"] = []string{typ}
 	}

@@ -121,7 +121,7 @@ func awaitDeliveries(ctx context.Context, objectID string, n int) []framework.De
 			}
 		}
 		return len(out)
-	}).WithTimeout(cfg.WebhookTimeout.Duration).WithPolling(100*time.Millisecond).Should(BeNumerically(">=", n),
+	}).WithTimeout(within(ctx, cfg.WebhookTimeout.Duration)).WithPolling(100*time.Millisecond).Should(BeNumerically(">=", n),
 		"the receiver got fewer than %d payment_intent.canceled deliveries about %s within webhook_timeout (%s)", n, objectID, cfg.WebhookTimeout.Duration)
 	return out
 }
