@@ -213,6 +213,18 @@ var _ = Describe("The payment_intent.canceled event", func() {
 
 const quietMin = time.Second
 
+// firstOfOrdered gives the first spec of the negative container five specs' timeout (its BeforeAll sets up four
+// cases and the sentinel), keeping At's labels.
+func firstOfOrdered(at []any) []any {
+	out := []any{}
+	for _, d := range at {
+		if _, isTimeout := d.(SpecTimeout); !isTimeout {
+			out = append(out, d)
+		}
+	}
+	return append(out, SpecTimeout(5*cfg.SpecTimeout.Duration))
+}
+
 // negCase is one refused (or replayed) cancel and what the window listed about its intent.
 type negCase struct {
 	status   string
@@ -334,7 +346,7 @@ var _ = Describe("No payment_intent.canceled event", Ordered, func() {
 		quiet := min(max(time.Since(start), quietMin), time.Until(deadline), within(ctx, time.Until(deadline)))
 		Consistently(ctx, func() bool { watch(); return true }).WithTimeout(quiet).WithPolling(eventsPolling()).Should(BeTrue())
 		AddReportEntry("events window", fmt.Sprintf("sentinel listed after %s; watched %s more", time.Since(start)-quiet, quiet), ReportEntryVisibilityNever)
-	}, NodeTimeout(cfg.SpecTimeout.Duration))
+	}, NodeTimeout(5*cfg.SpecTimeout.Duration)) // the set-up of four cases and the sentinel: five specs' worth
 
 	judge := func(name string) {
 		GinkgoHelper()
@@ -361,7 +373,8 @@ var _ = Describe("No payment_intent.canceled event", Ordered, func() {
 			c.step, len(ids), c.intent, ids, c.allowed, ExchangeBlock(c.resp.Exchange))
 	}
 
-	It("is listed for a cancel refused from succeeded", At("events.none.from-succeeded", "succeeded", "cancel", "events"), func(_ SpecContext) { judge("succeeded") })
+	// The first spec of an Ordered container runs its BeforeAll: its timeout covers the set-up of every case.
+	It("is listed for a cancel refused from succeeded", firstOfOrdered(At("events.none.from-succeeded", "succeeded", "cancel", "events")), func(_ SpecContext) { judge("succeeded") })
 	It("is listed for a cancel refused from canceled (only the first cancel's event)", At("events.none.from-canceled", "canceled", "cancel", "events"), func(_ SpecContext) { judge("canceled") })
 	It("is listed for a cancel refused for cancellation_reason=bogus", At("events.none.bogus-reason", "requires_payment_method", "cancel", "events"), func(_ SpecContext) { judge("bogus-reason") })
 	It("is listed for an idempotent replay of a cancel (only the first cancel's event)", At("events.none.replay", "requires_payment_method", "cancel", "events"), func(_ SpecContext) { judge("replay") })
