@@ -209,9 +209,9 @@ var _ = Describe("The payment_intent.canceled event", func() {
 // refused cancel and the replay, then one successful cancel (the sentinel), and watches the events list once: until
 // the sentinel's event is listed (the target has recorded the events of requests sent before it, as far as this run
 // can tell), then for as long again (at least quietMin), within events_timeout. Each spec then judges its own case.
-// Against the reference the whole wait is about quietMin (1 s), once per run, on one process.
+// Against the reference the whole wait is about quietMin, once per run, on one process.
 
-const quietMin = time.Second
+const quietMin = 250 * time.Millisecond
 
 // firstOfOrdered gives the first spec of the negative container five specs' timeout (its BeforeAll sets up four
 // cases and the sentinel), keeping At's labels.

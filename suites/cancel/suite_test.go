@@ -124,7 +124,8 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	budget, s.Budget = bud, bud.URL()
 	if cfg.Embedded() {
 		var err error
-		embedded, err = framework.StartEmbedded(reference.Options{ResponseDelay: cfg.ReferenceDelay.Duration})
+		// A refused webhook delivery is retried after 100 ms (default 1 s): the retry spec need not wait longer.
+		embedded, err = framework.StartEmbedded(reference.Options{ResponseDelay: cfg.ReferenceDelay.Duration, WebhookBackoff: 100 * time.Millisecond})
 		Expect(err).NotTo(HaveOccurred())
 		// Stopped after the webhook endpoint's release (DeferCleanup runs last-registered first).
 		DeferCleanup(embedded.Stop)
