@@ -53,18 +53,17 @@ const (
 
 // Defaults.
 const (
-	DefaultAPIKeyEnv         = EnvAPIKey
-	DefaultReferenceAPIKey   = "sk_test_conformance_reference" // used with the embedded reference when no key is set
-	DefaultProfile           = "reference"
-	DefaultStripeVersion     = "2026-08-26.dahlia"
-	DefaultRequestTimeout    = 15 * time.Second
-	DefaultSpecTimeout       = 60 * time.Second
-	DefaultClockSkew         = 120 * time.Second
-	DefaultRateLimit         = 0.0
-	StripeTestRateLimit      = 25.0 // requests per second per account in Stripe's test mode (docs.stripe.com/rate-limits)
-	DefaultMaxRetries        = 2
-	DefaultReportDir         = "./conformance-report"
-	DefaultProcessingTimeout = 30 * time.Second
+	DefaultAPIKeyEnv       = EnvAPIKey
+	DefaultReferenceAPIKey = "sk_test_conformance_reference" // used with the embedded reference when no key is set
+	DefaultProfile         = "reference"
+	DefaultStripeVersion   = "2026-08-26.dahlia"
+	DefaultRequestTimeout  = 15 * time.Second
+	DefaultSpecTimeout     = 60 * time.Second
+	DefaultClockSkew       = 120 * time.Second
+	DefaultRateLimit       = 0.0
+	StripeTestRateLimit    = 25.0 // requests per second per account in Stripe's test mode (docs.stripe.com/rate-limits)
+	DefaultMaxRetries      = 2
+	DefaultReportDir       = "./conformance-report"
 )
 
 // Capability names, the closed list of Profile.Capabilities keys.
@@ -77,7 +76,8 @@ const (
 )
 
 // Capabilities is the closed list of capability names; a profile key outside it is an error.
-var Capabilities = []string{CapProcessing, CapCheckoutSessions, CapIdempotency, CapRaces, CapRefundObjects}
+var Capabilities = []string{CapProcessing, CapCheckoutSessions, CapIdempotency, CapRaces, CapRefundObjects,
+	CapEvents, CapWebhooks, CapWebhookRetries}
 
 // removedCapabilities are former capability names, with why they went: a profile naming one gets this, not just
 // "unknown".
@@ -120,8 +120,8 @@ type Config struct {
 	// ReportDir is where reports are written. Default "./conformance-report". A relative path is resolved against
 	// Root (the directory holding ginkgo.yaml). Env: CONFORMANCE_REPORT_DIR.
 	ReportDir string `yaml:"report_dir"`
-	// ProcessingTimeout is how long to poll for an expected status (Eventually). Default 30s.
-	ProcessingTimeout Duration `yaml:"processing_timeout"`
+	// EventsConfig: events_timeout, webhook_* (events.go).
+	EventsConfig `yaml:",inline"`
 	// ReferenceDelay is added latency on every response of the embedded reference target (only used when
 	// TargetURL is empty), to measure how the suite behaves against a remote target. Default 0.
 	// Env: CONFORMANCE_REFERENCE_DELAY.
@@ -159,7 +159,7 @@ var Statuses = []string{"requires_payment_method", "requires_confirmation", "req
 
 // DefaultProfiles returns the built-in profiles (a fresh copy each call). ginkgo.yaml repeats them.
 func DefaultProfiles() map[string]Profile {
-	return map[string]Profile{
+	return withEventCapabilities(map[string]Profile{
 		"reference": {
 			Description: "the embedded or standalone reference target: every capability",
 			Capabilities: map[string]bool{
@@ -187,23 +187,23 @@ func DefaultProfiles() map[string]Profile {
 			// Stateless: every intent it returns is its fixture, in requires_payment_method.
 			Statuses: []string{"requires_payment_method"},
 		},
-	}
+	})
 }
 
 // Default returns the configuration with every default applied and no file or environment read.
 func Default() Config {
 	return Config{
-		APIKeyEnv:         DefaultAPIKeyEnv,
-		Profile:           DefaultProfile,
-		Profiles:          DefaultProfiles(),
-		StripeVersion:     DefaultStripeVersion,
-		RequestTimeout:    Duration{DefaultRequestTimeout},
-		SpecTimeout:       Duration{DefaultSpecTimeout},
-		ClockSkew:         Duration{DefaultClockSkew},
-		RateLimit:         DefaultRateLimit,
-		MaxRetries:        DefaultMaxRetries,
-		ReportDir:         DefaultReportDir,
-		ProcessingTimeout: Duration{DefaultProcessingTimeout},
+		APIKeyEnv:      DefaultAPIKeyEnv,
+		Profile:        DefaultProfile,
+		Profiles:       DefaultProfiles(),
+		StripeVersion:  DefaultStripeVersion,
+		RequestTimeout: Duration{DefaultRequestTimeout},
+		SpecTimeout:    Duration{DefaultSpecTimeout},
+		ClockSkew:      Duration{DefaultClockSkew},
+		RateLimit:      DefaultRateLimit,
+		MaxRetries:     DefaultMaxRetries,
+		ReportDir:      DefaultReportDir,
+		EventsConfig:   defaultEventsConfig(),
 	}
 }
 
@@ -363,6 +363,9 @@ func load(path, root string, env func(string) (string, bool)) (Config, error) {
 	if c.APIKey == "" && c.Embedded() {
 		c.APIKey, c.APIKeySource = DefaultReferenceAPIKey, "default (embedded reference)"
 	}
+	if err := c.EventsConfig.resolve(getenv); err != nil {
+		return Config{}, err
+	}
 	c.TargetURL = strings.TrimRight(strings.TrimSpace(c.TargetURL), "/")
 	if c.ReportDir != "" && !filepath.IsAbs(c.ReportDir) {
 		c.ReportDir = filepath.Join(c.Root, c.ReportDir)
@@ -460,7 +463,6 @@ func (c Config) Validate() error {
 	}{
 		{"request_timeout", c.RequestTimeout.Duration, false},
 		{"spec_timeout", c.SpecTimeout.Duration, false},
-		{"processing_timeout", c.ProcessingTimeout.Duration, false},
 		{"clock_skew", c.ClockSkew.Duration, true},
 		{"reference_delay", c.ReferenceDelay.Duration, true},
 	} {
@@ -479,6 +481,9 @@ func (c Config) Validate() error {
 	}
 	if strings.TrimSpace(c.ReportDir) == "" {
 		add("report_dir is empty")
+	}
+	for _, p := range c.EventsConfig.problems() {
+		add("%s", p)
 	}
 	return errors.Join(errs...)
 }
@@ -555,8 +560,8 @@ func (c Config) String() string {
 		sv = "(none sent)"
 	}
 	fmt.Fprintf(&b, "stripe version:     %s\n", sv)
-	fmt.Fprintf(&b, "timeouts:           request %s, spec %s, processing %s, clock skew %s\n",
-		c.RequestTimeout.Duration, c.SpecTimeout.Duration, c.ProcessingTimeout.Duration, c.ClockSkew.Duration)
+	fmt.Fprintf(&b, "timeouts:           request %s, spec %s, events %s, webhook %s, clock skew %s\n",
+		c.RequestTimeout.Duration, c.SpecTimeout.Duration, c.EventsTimeout.Duration, c.WebhookTimeout.Duration, c.ClockSkew.Duration)
 	rate := "unlimited"
 	if c.RateLimit > 0 {
 		rate = fmt.Sprintf("%g requests/s for the whole run", c.RateLimit)

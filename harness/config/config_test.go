@@ -49,7 +49,8 @@ func TestDefaults(t *testing.T) {
 		{"RateLimit", c.RateLimit, 0.0},
 		{"MaxRetries", c.MaxRetries, 2},
 		{"ReportDir", c.ReportDir, filepath.Join(wd, "conformance-report")},
-		{"ProcessingTimeout", c.ProcessingTimeout.Duration, 30 * time.Second},
+		{"EventsTimeout", c.EventsTimeout.Duration, 10 * time.Second},
+		{"WebhookTimeout", c.WebhookTimeout.Duration, 30 * time.Second},
 		{"File", c.File, ""},
 		{"Root", c.Root, wd},
 	}
@@ -100,7 +101,7 @@ func TestRepoGinkgoYAML(t *testing.T) {
 	}
 	if c.TargetURL != def.TargetURL || c.Profile != def.Profile || c.StripeVersion != def.StripeVersion ||
 		c.RequestTimeout != def.RequestTimeout || c.SpecTimeout != def.SpecTimeout || c.ClockSkew != def.ClockSkew ||
-		c.ProcessingTimeout != def.ProcessingTimeout || c.RateLimit != def.RateLimit || c.MaxRetries != def.MaxRetries ||
+		c.EventsConfig != def.EventsConfig || c.RateLimit != def.RateLimit || c.MaxRetries != def.MaxRetries ||
 		c.APIKeyEnv != def.APIKeyEnv {
 		t.Errorf("ginkgo.yaml scalars differ from the documented defaults:\n%s", c)
 	}
@@ -143,7 +144,8 @@ profiles:
 		t.Errorf("APIKey from api_key_env not used (source %q)", c.APIKeySource)
 	}
 	if c.StripeVersion != "2025-01-01.test" || c.RequestTimeout.Duration != 3*time.Second || c.SpecTimeout.Duration != 2*time.Minute ||
-		c.ClockSkew.Duration != 0 || c.RateLimit != 7.5 || c.MaxRetries != -1 || c.ProcessingTimeout.Duration != 500*time.Millisecond {
+		c.ClockSkew.Duration != 0 || c.RateLimit != 7.5 || c.MaxRetries != -1 || c.ProcessingTimeout.Duration != 500*time.Millisecond ||
+		c.EventsTimeout.Duration != 500*time.Millisecond /* the deprecated alias applies */ {
 		t.Errorf("scalars not parsed:\n%s", c)
 	}
 	if c.ReportDir != filepath.Join(dir, "out", "reports") {

@@ -25,6 +25,7 @@ type tracked struct{ object, id string }
 var releaseRules = map[string]func(ctx context.Context, c *client.Client, runID, id string){
 	"payment_intent":   releaseIntent,
 	"checkout.session": releaseCheckoutSession,
+	"webhook_endpoint": releaseWebhookEndpoint, // events.go
 }
 
 func (t *tracker) add(object, id string) {

@@ -70,6 +70,8 @@ var Checks = []string{
 	"errors",      // Stripe's errors for bad input (404, 401, unknown parameter, checkout)
 	"idempotency", // Idempotency-Key replay and mismatch
 	"races",       // concurrent cancels / cancel racing capture
+	"events",      // a cancel's payment_intent.canceled event in GET /v1/events (and none for a refused one)
+	"webhooks",    // that event delivered, signed, to a webhook endpoint
 }
 
 // CheckTitles gives each check a short human title for reports.
@@ -84,6 +86,8 @@ var CheckTitles = map[string]string{
 	"errors":      "Error responses",
 	"idempotency": "Idempotency",
 	"races":       "Concurrency",
+	"events":      "Cancel event",
+	"webhooks":    "Webhook delivery",
 }
 
 var vocabulary = map[string][]string{

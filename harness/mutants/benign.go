@@ -119,8 +119,10 @@ func Disturbances() []Mutant {
 			// Another implementation's ids: longer, other alphabet, consistent.
 			Name: "vendor-ids", Kind: Benign,
 			Description: "intent and charge ids have another shape (pi_vendor_<40 chars>), mapped consistently in both directions",
-			New: PerRun(func(*reference.Server) []Step {
-				return []Step{NewIDMapper("pi_", "ch_").Step()}
+			New: PerRun(func(ref *reference.Server) []Step {
+				m := NewIDMapper("pi_", "ch_")
+				ref.SetDeliveryHook(m.DeliveryHook()) // its webhook deliveries carry the same ids
+				return []Step{m.Step()}
 			}),
 		},
 		{

@@ -102,7 +102,7 @@ func (m Mutant) Handler() http.Handler {
 
 // All returns every mutant: defects, then benign disturbances, then faults.
 func All() []Mutant {
-	return slices.Concat(Defects(), fidelityDefects(), attributionDefects(), Disturbances(), fidelityDisturbances(), Faults())
+	return slices.Concat(Defects(), fidelityDefects(), attributionDefects(), eventDefects(), Disturbances(), fidelityDisturbances(), eventDisturbances(), Faults())
 }
 
 // Validate checks the registry: unique names, known check labels, and an expectation for every defect.

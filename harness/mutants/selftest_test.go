@@ -51,6 +51,8 @@ const (
 request_timeout: 5s
 spec_timeout: 30s
 max_retries: 2
+events_timeout: 3s
+webhook_timeout: 10s
 `
 	faultConfig = `# mutation self-test: faults
 request_timeout: 1500ms

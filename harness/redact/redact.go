@@ -1,7 +1,7 @@
 // Package redact removes credentials from text and HTTP headers before they reach logs, reports or failure
 // messages.
 //
-// Three rules apply, in this order:
+// These rules apply, in this order:
 //
 //  1. Every occurrence of each non-empty secret passed by the caller becomes "[REDACTED]". The base64 form that HTTP
 //     Basic authentication uses for a key ("<secret>:" encoded) is replaced as well, so a key cannot leak through a
@@ -13,6 +13,7 @@
 //     left alone, so String is idempotent.
 //  4. The secret half of an object's client secret ("pi_123_secret_abc…", which lets a browser confirm the payment)
 //     becomes "pi_123_secret_[REDACTED]".
+//  5. A webhook endpoint's signing secret ("whsec_…") keeps its prefix and loses the rest: "whsec_[REDACTED]".
 //
 // The secrets of rule 1 are the caller's plus the process's registered ones (Register, Secrets): the suite registers
 // the run's key once, and the client, the matchers and the reports mask it wherever it appears.
@@ -36,6 +37,9 @@ var (
 	// fixtures such as "sk_test_conformance_reference" use underscores). There is deliberately no leading word
 	// boundary: a key glued to other text is still masked.
 	stripeKey = regexp.MustCompile(`(sk|rk)_(test|live)_[A-Za-z0-9_]{8,}`)
+
+	// webhookSecret matches a webhook endpoint's signing secret (the create answer's "secret", `stripe listen`'s).
+	webhookSecret = regexp.MustCompile(`whsec_[A-Za-z0-9_]{8,}`)
 
 	// authValue matches the credential of an Authorization header written in text, in the common renderings:
 	//   Authorization: Bearer x      (wire format, curl -H)
@@ -68,6 +72,9 @@ func String(s string, secrets ...string) string {
 	// case-insensitive authorization pattern is costly to scan for.
 	if strings.Contains(s, "k_test_") || strings.Contains(s, "k_live_") {
 		s = stripeKey.ReplaceAllString(s, "${1}_${2}_"+Mask)
+	}
+	if strings.Contains(s, "whsec_") {
+		s = webhookSecret.ReplaceAllString(s, "whsec_"+Mask)
 	}
 	if containsAuthorization(s) {
 		s = authValue.ReplaceAllString(s, "${1}${2}${3}"+Mask)

@@ -258,3 +258,14 @@ func TestHeadShortTextIsWhole(t *testing.T) {
 		t.Fatalf("Head cut inside a UTF-8 sequence: %q, %v", got, cut)
 	}
 }
+
+func TestWebhookSecretMasked(t *testing.T) {
+	in := `{"secret": "whsec_0123456789abcdefABCDEF0123456789", "t": "Stripe-Signature: t=1,v1=ab"}`
+	got := String(in)
+	if strings.Contains(got, "0123456789abcdef") || !strings.Contains(got, `"whsec_[REDACTED]"`) {
+		t.Fatalf("webhook secret not masked: %s", got)
+	}
+	if String(got) != got {
+		t.Fatalf("not idempotent: %s", String(got))
+	}
+}

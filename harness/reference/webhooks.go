@@ -80,6 +80,8 @@ type webhooks struct {
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
+
+	hook DeliveryHook // guarded by Server.mu; nil: attempts are sent as they are
 }
 
 func (h *webhooks) init(o Options) {
@@ -147,7 +149,7 @@ func (s *Server) deliverTo(ev *event, endpointID, url, secret string, body []byt
 		if gone || s.hooks.ctx.Err() != nil {
 			return
 		}
-		status, err := s.post(url, secret, body)
+		status, err := s.attempt(ev, attempt, url, secret, body)
 		if err == nil && status >= 200 && status < 300 {
 			s.mu.Lock()
 			ev.pending--
@@ -170,17 +172,73 @@ func (s *Server) deliverTo(ev *event, endpointID, url, secret string, body []byt
 	}
 }
 
-// post makes one attempt and returns the answer's status.
-func (s *Server) post(url, secret string, body []byte) (int, error) {
+// WebhookAttempt is one delivery attempt as the reference is about to POST
+// it: the event, the attempt's number (1 for the first), the headers
+// (Content-Type, User-Agent, Stripe-Signature) and the signed body, and the
+// endpoint's secret (to sign something else).
+type WebhookAttempt struct {
+	EventID, EventType string
+	Attempt            int
+	Header             http.Header
+	Body               []byte
+	Secret             string
+}
+
+// DeliveryHook transforms an attempt before it is sent, for deliberately
+// broken or disturbed variants (harness/mutants): it returns the requests to
+// POST instead, in order (none: nothing is sent and the attempt counts as
+// delivered). The attempt succeeds when any of them is answered 2xx. It runs
+// on the delivery's goroutine; ctx ends when the Server is closed, and a hook
+// that waits must return then.
+type DeliveryHook func(ctx context.Context, a WebhookAttempt) []WebhookAttempt
+
+// SetDeliveryHook installs h for every later attempt (nil removes it).
+func (s *Server) SetDeliveryHook(h DeliveryHook) {
+	s.mu.Lock()
+	s.hooks.hook = h
+	s.mu.Unlock()
+}
+
+// SignWebhook is the Stripe-Signature header value for body signed with
+// secret at unix time t, as the reference signs its deliveries.
+func SignWebhook(secret string, t int64, body []byte) string { return signature(secret, t, body) }
+
+// attempt makes one delivery attempt, through the hook when one is set.
+func (s *Server) attempt(ev *event, n int, url, secret string, body []byte) (int, error) {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+	// The signature's timestamp is the wall clock, not Options.Now: receivers
+	// check it against their own clock (300 s tolerance in Stripe's libraries).
+	h.Set("Stripe-Signature", signature(secret, time.Now().Unix(), body))
+	s.mu.Lock()
+	hook := s.hooks.hook
+	s.mu.Unlock()
+	if hook == nil {
+		return s.post(url, h, body)
+	}
+	sends := hook(s.hooks.ctx, WebhookAttempt{EventID: ev.id, EventType: ev.typ, Attempt: n, Header: h, Body: body, Secret: secret})
+	if len(sends) == 0 {
+		return http.StatusOK, nil
+	}
+	var status int
+	var err error
+	for _, a := range sends {
+		st, e := s.post(url, a.Header, a.Body)
+		if status < 200 || status > 299 {
+			status, err = st, e
+		}
+	}
+	return status, err
+}
+
+// post sends one request and returns the answer's status.
+func (s *Server) post(url string, h http.Header, body []byte) (int, error) {
 	req, err := http.NewRequestWithContext(s.hooks.ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
-	// The signature's timestamp is the wall clock, not Options.Now: receivers
-	// check it against their own clock (300 s tolerance in Stripe's libraries).
-	req.Header.Set("Stripe-Signature", signature(secret, time.Now().Unix(), body))
+	req.Header = h.Clone()
 	resp, err := s.hooks.client.Do(req)
 	if err != nil {
 		return 0, err

@@ -111,6 +111,8 @@ type setup struct {
 	URL    string `json:"url"`
 	RunID  string `json:"run_id"`
 	Budget string `json:"budget,omitempty"` // the shared rate-limit bucket process 1 serves; "" = in-process limit
+	// Webhooks is the run's webhook receiver and endpoint (webhooks_test.go), set up by process 1.
+	Webhooks webhookSetup `json:"webhooks"`
 }
 
 var _ = SynchronizedBeforeSuite(func() []byte {
@@ -122,8 +124,11 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	budget, s.Budget = bud, bud.URL()
 	if cfg.Embedded() {
 		var err error
-		embedded, err = framework.StartEmbedded(reference.Options{ResponseDelay: cfg.ReferenceDelay.Duration})
+		// A refused webhook delivery is retried after 100 ms (default 1 s): the retry spec need not wait longer.
+		embedded, err = framework.StartEmbedded(reference.Options{ResponseDelay: cfg.ReferenceDelay.Duration, WebhookBackoff: 100 * time.Millisecond})
 		Expect(err).NotTo(HaveOccurred())
+		// Stopped after the webhook endpoint's release (DeferCleanup runs last-registered first).
+		DeferCleanup(embedded.Stop)
 		s.URL = embedded.URL
 	} else {
 		// Before any process writes anything: a read-only look at the account, refused if it is live.
@@ -135,6 +140,7 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 			AbortSuite(err.Error())
 		}
 	}
+	s.Webhooks = setUpWebhooks(s.URL, s.RunID, s.Budget)
 	b, err := json.Marshal(s)
 	Expect(err).NotTo(HaveOccurred())
 	return b
@@ -142,6 +148,7 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	var s setup
 	Expect(json.Unmarshal(data, &s)).To(Succeed())
 	matchers.RegisterSecret(cfg.APIKey)
+	useWebhooks(s.Webhooks)
 	var err error
 	f, err = framework.New(cfg, s.URL, s.RunID, framework.SharedBudget(s.Budget))
 	Expect(err).NotTo(HaveOccurred(), "building the suite's client")
@@ -160,10 +167,7 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 })
 
 var _ = SynchronizedAfterSuite(func() {}, func() {
-	if embedded != nil {
-		embedded.Stop()
-	}
-	budget.Stop()
+	budget.Stop() // the embedded target stops in its DeferCleanup, after the webhook endpoint's release
 })
 
 // The results files (results.json, report.md, report.html, rerun.txt) are written once, from the merged report,
@@ -184,7 +188,7 @@ var _ = ReportAfterSuite("conformance report", func(r Report) {
 	if f != nil {
 		meta.RunID, meta.TargetHost, meta.SpecVersion = f.RunID, f.TargetHost(), f.Schema.Version
 	}
-	opts := report.Options{Secrets: []string{cfg.APIKey}}
+	opts := report.Options{Secrets: []string{cfg.APIKey, hooks.Secret}}
 	res := report.Build(meta, r, opts)
 	if err := res.WriteFiles(cfg.ReportDir, opts.Secrets...); err != nil {
 		fmt.Fprintf(os.Stderr, "conformance report: %v\n", err)
