@@ -48,7 +48,9 @@ func webhookEndpointPath(id string) string { return "/v1/webhook_endpoints/" + u
 
 // EventsOf pages through GET /v1/events filtered by typ ("" for all types) and created >= since, and returns the
 // events whose data.object.id is objectID (there is no filter by object: Stripe has none), newest first as listed.
-// It reads at most maxPages pages of 5 (small pages: each event carries a whole object, and one slow page must not outlast the request timeout). ok is false when a page was not a 200 list: r is that answer.
+// It reads at most maxPages pages of eventPage events (each event carries a whole object: a page must stay small
+// enough to be read within the request timeout, and large enough that a poll costs few requests of a rate-limited
+// account). ok is false when a page was not a 200 list: r is that answer.
 func (s *Session) EventsOf(ctx context.Context, typ, objectID string, since time.Time) (events []map[string]any, r *Resp, ok bool) {
 	GinkgoHelper()
 	return s.EventsWhere(ctx, typ, since, func(ev map[string]any) bool {
@@ -57,11 +59,14 @@ func (s *Session) EventsOf(ctx context.Context, typ, objectID string, since time
 	})
 }
 
+// eventPage is the page size of event listings.
+const eventPage = 25
+
 // EventsWhere is EventsOf with any test on the listed event.
 func (s *Session) EventsWhere(ctx context.Context, typ string, since time.Time, keep func(ev map[string]any) bool) (events []map[string]any, r *Resp, ok bool) {
 	GinkgoHelper()
-	const maxPages = 200
-	params := client.Params{"limit": {"5"}, "created[gte]": {strconv.FormatInt(since.Unix(), 10)}}
+	const maxPages = 100
+	params := client.Params{"limit": {strconv.Itoa(eventPage)}, "created[gte]": {strconv.FormatInt(since.Unix(), 10)}}
 	if typ != "" {
 		params["type"] = []string{typ}
 	}
