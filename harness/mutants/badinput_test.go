@@ -140,7 +140,8 @@ func TestBadInput(t *testing.T) {
 		t.Error(err)
 	}
 	if out := os.Getenv("BADINPUT_TABLE_OUT"); out != "" {
-		if err := os.WriteFile(out, []byte(table), 0o644); err != nil {
+		doc := generatedHeader("Bounded under bad input", "BADINPUT_TABLE_OUT="+out+" go test -count=1 -run 'TestBadInput$' ./harness/mutants/") + table
+		if err := os.WriteFile(out, []byte(doc), 0o644); err != nil {
 			t.Errorf("BADINPUT_TABLE_OUT: %v", err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -203,7 +204,8 @@ func TestMutationSelfTest(t *testing.T) {
 		t.Error(err)
 	}
 	if out := os.Getenv("MUTATION_TABLE_OUT"); out != "" {
-		if err := os.WriteFile(out, []byte(table), 0o644); err != nil {
+		doc := generatedHeader("Mutation self-test", "MUTATION_TABLE_OUT="+out+" go test -count=1 -run TestMutationSelfTest ./harness/mutants/") + table
+		if err := os.WriteFile(out, []byte(doc), 0o644); err != nil {
 			t.Errorf("MUTATION_TABLE_OUT: %v", err)
 		}
 	}
@@ -722,4 +724,15 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "…" + s[len(s)-n:]
+}
+
+// generatedHeader heads a generated figures file: what it is, when and from which commit it was made, and the
+// command that rewrites it.
+func generatedHeader(title, command string) string {
+	rev := "unknown"
+	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		rev = strings.TrimSpace(string(out))
+	}
+	return fmt.Sprintf("# %s\n\nGenerated %s from commit %s by `%s` (%d CPUs). Do not edit: run the command again.\n\n",
+		title, time.Now().UTC().Format("2006-01-02 15:04 UTC"), rev, command, runtime.NumCPU())
 }
