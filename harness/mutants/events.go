@@ -24,6 +24,14 @@ import (
 func eventDefects() []Mutant {
 	return []Mutant{
 		{
+			// The release of an authorization is recorded as a refund of the wrong amount.
+			Name: "release-event-wrong-amount", Kind: Defect, Checks: []string{"events"},
+			Description: "a cancel from requires_capture records a charge.refunded event whose charge shows an amount other than the intent's",
+			New: PerRun(func(*reference.Server) []Step {
+				return releaseEvents(func(ch map[string]any) { ch["amount"] = json.Number("1") })
+			}),
+		},
+		{
 			Name: "event-none", Kind: Defect, Checks: []string{"events"},
 			Description: "GET /v1/events never lists a payment_intent.canceled event (a cancel is not recorded in the events list)",
 			New: Steps(onEventsList(func(_ *Call, list map[string]any) {
@@ -179,8 +187,33 @@ func eventDefects() []Mutant {
 }
 
 // eventDisturbances returns what a faithful target may do with events and deliveries.
+// releaseEvents records a charge.refunded event of the charge (as edit leaves it) after every successful cancel
+// from requires_capture: Stripe may record such events (UNCONFIRMED which).
+func releaseEvents(edit func(ch map[string]any)) []Step {
+	fakes := newFakeEvents()
+	return []Step{fakes.Step(), On("cancel", func(c *Call, next func() *Result) *Result {
+		res := next()
+		if res.Status == http.StatusOK && IfStatus(c, rcapture) && c.HasCharge {
+			if cur := c.Internal(http.MethodGet, "/v1/charges/"+c.Charge.ID, nil); cur.Status == http.StatusOK {
+				obj, _ := cur.JSON()
+				if ch, ok := obj.(map[string]any); ok {
+					edit(ch)
+					fakes.addTyped(c, "charge.refunded", ch, res)
+				}
+			}
+		}
+		return res
+	})}
+}
+
 func eventDisturbances() []Mutant {
 	return []Mutant{
+		{
+			// Whether Stripe records charge or refund events for a released authorization is UNCONFIRMED.
+			Name: "release-events", Kind: Benign,
+			Description: "a cancel from requires_capture also records a charge.refunded event of the intent's charge",
+			New:         PerRun(func(*reference.Server) []Step { return releaseEvents(func(map[string]any) {}) }),
+		},
 		{
 			Name: "webhook-late", Kind: Benign,
 			Description: "every delivery leaves 3 s late",
@@ -311,8 +344,14 @@ type fakeEvents struct {
 
 func newFakeEvents() *fakeEvents { return &fakeEvents{byID: map[string]map[string]any{}} }
 
-// add records a fake event about the intent obj (a decoded body), caused by the request c answered with res.
+// add records a fake payment_intent.canceled event about the intent obj (a decoded body), caused by the request c
+// answered with res.
 func (fe *fakeEvents) add(c *Call, obj any, res *Result) {
+	fe.addTyped(c, "payment_intent.canceled", obj, res)
+}
+
+// addTyped records a fake event of type typ about obj.
+func (fe *fakeEvents) addTyped(c *Call, typ string, obj any, res *Result) {
 	pi, _ := obj.(map[string]any)
 	if pi == nil {
 		return
@@ -326,7 +365,7 @@ func (fe *fakeEvents) add(c *Call, obj any, res *Result) {
 		"id": id, "object": "event", "api_version": reference.DefaultAPIVersion, "created": json.Number(strconv.FormatInt(time.Now().Unix(), 10)),
 		"data": map[string]any{"object": pi}, "livemode": false, "pending_webhooks": json.Number("0"),
 		"request": map[string]any{"id": res.Header.Get("Request-Id"), "idempotency_key": key},
-		"type":    "payment_intent.canceled",
+		"type":    typ,
 	}
 	fe.mu.Lock()
 	fe.byID[id] = ev
@@ -356,11 +395,6 @@ func (fe *fakeEvents) Step() Step {
 		if res.Status != http.StatusOK || q.Get("starting_after") != "" || q.Get("ending_before") != "" {
 			return res
 		}
-		if t := q.Get("type"); t != "" {
-			if ok, _ := path.Match(t, "payment_intent.canceled"); !ok {
-				return res
-			}
-		}
 		body, ok := res.JSON()
 		m, _ := body.(map[string]any)
 		items, isList := m["data"].([]any)
@@ -370,9 +404,18 @@ func (fe *fakeEvents) Step() Step {
 		fe.mu.Lock()
 		var fakes []any
 		for i := len(fe.order) - 1; i >= 0; i-- {
-			fakes = append(fakes, fe.byID[fe.order[i]])
+			ev := fe.byID[fe.order[i]]
+			if t := q.Get("type"); t != "" {
+				if ok, _ := path.Match(t, ev["type"].(string)); !ok {
+					continue
+				}
+			}
+			fakes = append(fakes, ev)
 		}
 		fe.mu.Unlock()
+		if len(fakes) == 0 {
+			return res
+		}
 		m["data"] = append(fakes, items...)
 		res.SetJSON(m)
 		return res

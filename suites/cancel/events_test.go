@@ -238,7 +238,7 @@ type negCase struct {
 	seen     map[string]map[string]any
 }
 
-var _ = Describe("No payment_intent.canceled event", Ordered, func() {
+var _ = Describe("No payment_intent.canceled event", Ordered, Long, func() {
 	var (
 		cases    = map[string]*negCase{}
 		sentinel string // why the window could not be closed ("" when the sentinel's event was listed)

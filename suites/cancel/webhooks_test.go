@@ -213,7 +213,7 @@ var _ = Describe("The webhook delivery of a cancel's event", func() {
 		})
 
 	It("delivers the same event again after the receiver refused the first attempt",
-		At("webhooks.retry", "requires_payment_method", "cancel", "webhooks"), func(ctx SpecContext) {
+		At("webhooks.retry", "requires_payment_method", "cancel", "webhooks"), Long, func(ctx SpecContext) {
 			f.Require(config.CapWebhookRetries)
 			_, id, ds := cancelAndAwait(ctx, "requires_payment_method", 2, func(intent string) {
 				Expect(receiver.RefuseNext(ctx, intent, 1)).To(Succeed())
