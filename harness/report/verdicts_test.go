@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -135,7 +136,8 @@ func schemaReport(t *testing.T) types.Report {
 
 func TestSchemaChecksFromEntries(t *testing.T) {
 	r := schemaReport(t)
-	res := Build(RunMeta{}, r, Options{})
+	now := time.Unix(1_800_000_000, 0) // both builds stamp the same generated_at
+	res := Build(RunMeta{}, r, Options{Now: now})
 	ids := byID(res)
 	if len(res.Checks) != 6 || len(res.SchemaChecks()) != 3 {
 		t.Fatalf("%d checks, %d synthetic", len(res.Checks), len(res.SchemaChecks()))
@@ -178,7 +180,7 @@ func TestSchemaChecksFromEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	ja, _ := json.Marshal(res)
-	jb, _ := json.Marshal(Build(RunMeta{}, back, Options{}))
+	jb, _ := json.Marshal(Build(RunMeta{}, back, Options{Now: now}))
 	if string(ja) != string(jb) {
 		t.Errorf("parallel form differs:\n%s\n%s", ja, jb)
 	}
