@@ -30,17 +30,8 @@ func (p *runner) latencySection(ctx context.Context) section {
 		dir:  p.work, env: p.suiteEnv("parallel", "CONFORMANCE_REFERENCE_DELAY="+p.opts.delay.String()),
 		timeout: 4 * time.Minute,
 	}
-	res, err := c.run(ctx, p.work)
-	var ee *exitError
-	if err != nil && !errors.As(err, &ee) {
-		s.err = err
-		return s
-	}
-	run, rerr := perf.LoadReport(report)
-	if rerr != nil {
-		if err == nil {
-			err = fmt.Errorf("%s: reading its Ginkgo report: %w", c.describe(), rerr)
-		}
+	res, run, err := runForReport(ctx, c, p.work, report)
+	if err != nil {
 		s.err = err
 		return s
 	}
@@ -146,4 +137,22 @@ func excessTable(run perf.Run, t perf.Totals, bound time.Duration, procs int, de
 		fmt.Fprintf(&b, "| %d | %d | %d | %s | %s |\n", pr.Process, pr.Specs, pr.Requests, fmtDur(pr.Busy), fmtDur(pr.LastEnd.Sub(run.SetupEnd)))
 	}
 	return b.String()
+}
+
+// runForReport runs a ginkgo child and loads the JSON report it wrote. A suite that fails (a non-zero exit) is not an
+// error here: its report says why; a child that could not run, or left no readable report, is.
+func runForReport(ctx context.Context, c child, work, report string) (childResult, perf.Run, error) {
+	res, err := c.run(ctx, work)
+	var ee *exitError
+	if err != nil && !errors.As(err, &ee) {
+		return res, perf.Run{}, err
+	}
+	run, rerr := perf.LoadReport(report)
+	if rerr != nil {
+		if err == nil {
+			err = fmt.Errorf("%s: reading its Ginkgo report: %w", c.describe(), rerr)
+		}
+		return res, perf.Run{}, err
+	}
+	return res, run, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -89,17 +88,8 @@ func (p *runner) rateLimitedSection(ctx context.Context) section {
 			"CONFORMANCE_PROFILE=reference", "CONFORMANCE_RATE_LIMIT="+strconv.FormatFloat(accountRate, 'g', -1, 64)),
 		timeout: 4 * time.Minute,
 	}
-	_, err = c.run(ctx, p.work)
-	var ee *exitError
-	if err != nil && !errors.As(err, &ee) {
-		s.err = err
-		return s
-	}
-	run, rerr := perf.LoadReport(report)
-	if rerr != nil {
-		if err == nil {
-			err = fmt.Errorf("%s: reading its Ginkgo report: %w", c.describe(), rerr)
-		}
+	_, run, err := runForReport(ctx, c, p.work, report)
+	if err != nil {
 		s.err = err
 		return s
 	}
