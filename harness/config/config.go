@@ -289,6 +289,7 @@ func LoadFrom(path string, env func(string) (string, bool)) (Config, error) {
 	return load(path, root, env)
 }
 
+// It is long because it applies the layers (defaults, file, profile, environment) in their priority order.
 func load(path, root string, env func(string) (string, bool)) (Config, error) {
 	if env == nil {
 		env = func(string) (string, bool) { return "", false }
@@ -393,6 +394,8 @@ func decode(data []byte, c *Config) error {
 }
 
 // Validate checks the configuration and reports every problem found, joined. No message contains the API key.
+//
+// It is long because it checks every field in turn, one short check each.
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf("config: "+format, a...)) }

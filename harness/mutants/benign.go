@@ -13,6 +13,8 @@ import (
 
 // Disturbances returns the benign disturbances that a correct suite must pass: each is something real Stripe (or a faithful
 // implementation of the contract) may do.
+//
+// It is long because it is a table: one small entry per disturbance.
 func Disturbances() []Mutant {
 	return []Mutant{
 		{

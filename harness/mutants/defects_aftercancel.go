@@ -11,6 +11,8 @@ import (
 )
 
 // postCancelDefects break the post-cancel clause: operations on a canceled intent fail and change nothing.
+//
+// It is long because it is a table: one small entry per defect.
 func postCancelDefects() []Mutant {
 	return []Mutant{
 		{
@@ -184,6 +186,8 @@ func stateErrorDefects() []Mutant {
 }
 
 // refundDefects break the refund clause: a cancel from requires_capture releases the authorization.
+//
+// It is long because it is a table: one small entry per defect.
 func refundDefects() []Mutant {
 	return []Mutant{
 		{

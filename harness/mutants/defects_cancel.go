@@ -41,6 +41,8 @@ func rejectionDefects() []Mutant {
 }
 
 // cancelDefects break the cancel clause: the canceled intent (status, canceled_at, amounts, persistence).
+//
+// It is long because it is a table: one small entry per defect.
 func cancelDefects() []Mutant {
 	return []Mutant{
 		{

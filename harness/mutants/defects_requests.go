@@ -12,6 +12,8 @@ import (
 )
 
 // errorDefects break the errors clause: bad requests get Stripe's errors.
+//
+// It is long because it is a table: one small entry per defect.
 func errorDefects() []Mutant {
 	return []Mutant{
 		{

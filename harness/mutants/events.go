@@ -21,6 +21,8 @@ import (
 // events API stays as it is and each column is judged alone.
 
 // eventDefects returns the defects of the events and webhooks columns.
+//
+// It is long because it is a table: one small entry per defect.
 func eventDefects() []Mutant {
 	return []Mutant{
 		{

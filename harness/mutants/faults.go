@@ -110,6 +110,8 @@ const (
 )
 
 // BadInputFaults are the faults that send valid JSON of outsized size, depth or width.
+//
+// It is long because it is a table: one small entry per fault.
 func BadInputFaults() []Mutant {
 	return []Mutant{
 		{

@@ -148,6 +148,8 @@ func ModuleVersion() string {
 func Generate() (*Output, error) { return GenerateFrom(embedded.OpenAPISpec, ModuleVersion()) }
 
 // GenerateFrom builds the pinned document from the given spec3.json bytes.
+//
+// It is long because the generation is one sequence of steps, each reading the previous one's result.
 func GenerateFrom(source []byte, moduleVersion string) (*Output, error) {
 	var spec map[string]any
 	if err := json.Unmarshal(source, &spec); err != nil {

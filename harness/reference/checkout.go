@@ -24,6 +24,7 @@ const ExpiredSessionCancellationReason = "expired"
 
 func errNoSuchSession(id string) *Error { return errNotFound("checkout.session", "session", id) }
 
+// It is long because it checks the parameters in Stripe's order (the first error is the answer) in one pass.
 func (s *Server) createSession(c *call) reply {
 	v := c.params
 	v.allow(createSessionParams...)

@@ -340,6 +340,8 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, b
 }
 
 // serve runs the pipeline and returns status, body and extra headers.
+//
+// It is long because it is the request pipeline (auth, body, idempotency, routing, delay) in the order Stripe applies it.
 func (s *Server) serve(r *http.Request, reqID string) (int, []byte, map[string]string) {
 	extra := map[string]string{}
 	fail := func(e *Error) (int, []byte, map[string]string) {

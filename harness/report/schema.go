@@ -66,6 +66,8 @@ func (c *Check) sawViolation() bool {
 
 // schemaChecks sums the checks' schema entries (in report order) into one synthetic check per operation/object pair,
 // plus an errored one when some entries could not be decoded.
+//
+// It is long because grouping, counting and wording a check are one pass over the entries.
 func schemaChecks(checks []Check, red func(string) string) []Check {
 	type pair struct{ op, obj string }
 	type agg struct {

@@ -74,6 +74,7 @@ func (c *compiler) schemaRefs(v any, where string) (openapi3.SchemaRefs, error) 
 	return out, nil
 }
 
+// It is long because it copies every schema keyword, one short case each.
 func (c *compiler) fill(s *openapi3.Schema, m map[string]any, where string) error {
 	keys := make([]string, 0, len(m))
 	for k := range m {

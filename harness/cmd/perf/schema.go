@@ -31,6 +31,7 @@ const (
 	goalValidateRatio = 3.0  // validating costs at most 3x json.Unmarshal of the same bytes
 )
 
+// It is long because it assembles one table from the benchmark rounds, row by row.
 func (p *runner) schemaSection(ctx context.Context) section {
 	s := section{key: "schema", title: sectionTitles["schema"]}
 	p.progress("schema: building the benchmark binary (go test -c ./harness/schema/)")

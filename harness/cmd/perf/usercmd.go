@@ -17,6 +17,8 @@ import (
 // its own -ldflags), once with the delay and once without; and the parts of its fixed cost that happen before any
 // suite process starts: `go tool` locating the ginkgo CLI, and ginkgo's compile step (`go test -c`, as ginkgo runs
 // it), with and without the vet pass go test runs by default.
+//
+// It is long because it measures the steps of one command in order and writes one row each.
 func (p *runner) userCommandRows(ctx context.Context, bound time.Duration, procs int) []row {
 	cmdline := fmt.Sprintf("go tool ginkgo run -p --procs %d ./suites/...", procs)
 	run := func(name string, delay time.Duration, extra ...string) (time.Duration, perf.Run, error) {
