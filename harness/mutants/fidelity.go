@@ -12,8 +12,7 @@ import (
 // Mutants for the fidelity clauses: what real Stripe may do, which the suite must accept (benign), and the
 // looser-than-Stripe behaviours it must catch (defects).
 
-//
-// It is long because it is a table: one small entry per defect.
+// fidelityDefects are the looser-than-Stripe behaviours. It is long because it is a table: one small entry per defect.
 func fidelityDefects() []Mutant {
 	return []Mutant{
 		{
