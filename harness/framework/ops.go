@@ -181,14 +181,6 @@ func (s *Session) ConfirmCheckoutSessionForTest(ctx context.Context, id string) 
 	return r
 }
 
-// MustCreateIntent creates a PaymentIntent for a spec's set-up: anything but a 2xx PaymentIntent blocks the spec.
-func (s *Session) MustCreateIntent(ctx context.Context, params client.Params, opts ...Option) *Resp {
-	GinkgoHelper()
-	r := s.CreateIntent(ctx, params, opts...)
-	s.must(r, "create a PaymentIntent", "payment_intent", "")
-	return r
-}
-
 // MustCancelIntent cancels a PaymentIntent as a set-up step: anything but 200 with status canceled blocks the spec.
 func (s *Session) MustCancelIntent(ctx context.Context, id, from string, params client.Params, opts ...Option) *Resp {
 	GinkgoHelper()

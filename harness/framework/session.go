@@ -130,7 +130,11 @@ func (s *Session) report() {
 // Do sends one request, records it, and holds every response to the contract's general clauses:
 //   - a transport failure (refused, reset, timeout) ends the spec as Errored, naming the request;
 //   - a body that says livemode: true aborts the whole run (the suite never runs against live mode);
-//   - the body must conform to the pinned OpenAPI document, and carry the fields Stripe always sends.
+//   - the body is validated against the pinned OpenAPI document and the fields Stripe always sends, and recorded by
+//     operation and object type (a violation fails only a schema spec; the reports judge the rest).
+//
+// The typed operations (ops.go) go through Do; a spec that needs a request no operation sends (a malformed one)
+// calls Do itself.
 func (s *Session) Do(ctx context.Context, req client.Request) *Resp {
 	GinkgoHelper()
 	r, err := s.Client.Do(ctx, req)
@@ -260,26 +264,6 @@ func Errored(err error) {
 		msg += matchers.ExchangeBlock(te.Exchange)
 	}
 	Fail(labels.PrefixErrored + "the target could not be reached or did not answer: " + msg)
-}
-
-// Post sends a form POST.
-func (s *Session) Post(ctx context.Context, path string, params client.Params, opts ...Option) *Resp {
-	GinkgoHelper()
-	req := client.Request{Method: "POST", Path: path, Params: params}
-	for _, o := range opts {
-		o(&req)
-	}
-	return s.Do(ctx, req)
-}
-
-// Get sends a GET with params as the query string.
-func (s *Session) Get(ctx context.Context, path string, params client.Params, opts ...Option) *Resp {
-	GinkgoHelper()
-	req := client.Request{Method: "GET", Path: path, Params: params}
-	for _, o := range opts {
-		o(&req)
-	}
-	return s.Do(ctx, req)
 }
 
 // Disabled skips a spec because the active profile turns the capability off.

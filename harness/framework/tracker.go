@@ -89,10 +89,6 @@ func (s *Session) trackCreated(r *Resp) {
 	s.tracker.add(object, r.ID())
 }
 
-// Track registers a PaymentIntent this spec obtained other than by creating it (e.g. a Checkout Session's intent
-// that appeared later), so cleanup can release it.
-func (s *Session) Track(object, id string) { s.tracker.add(object, id) }
-
 func taggedBy(obj map[string]any, runID string) bool {
 	md, _ := obj["metadata"].(map[string]any)
 	return md != nil && md[RunMetadataKey] == runID
