@@ -11,6 +11,7 @@ import (
 
 	"github.com/pi-conformance/suite/harness/client"
 	"github.com/pi-conformance/suite/harness/config"
+	"github.com/pi-conformance/suite/harness/reference"
 )
 
 func TestLiveMode(t *testing.T) {
@@ -166,5 +167,64 @@ func TestNewNamesTheConfiguredKeyVariable(t *testing.T) {
 	}
 	if curl := r.Exchange.Curl(); !strings.Contains(curl, `"Authorization: Bearer $MY_STRIPE_KEY"`) {
 		t.Errorf("curl line names the wrong key variable: %s", curl)
+	}
+}
+
+// The release rules touch only objects tagged with the run's id: a tagged intent is canceled and a tagged open
+// session expired, an untagged or other-run intent is left as it is, and so is a final one.
+func TestReleaseRulesTouchOnlyTheRunsObjects(t *testing.T) {
+	srv := httptest.NewServer(reference.New(reference.Options{}))
+	defer srv.Close()
+	c, err := client.New(client.Config{BaseURL: srv.URL, APIKey: "sk_test_release"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	create := func(path string, p client.Params) map[string]any {
+		r, err := c.Do(ctx, client.Request{Method: "POST", Path: path, Params: p})
+		if err != nil || r.Status != 200 {
+			t.Fatalf("create %s: %v %v", path, err, r)
+		}
+		obj, _ := r.JSON()
+		return obj
+	}
+	intent := func(run string) string {
+		p := client.Params{"amount": {"2000"}, "currency": {"usd"}}
+		if run != "" {
+			p["metadata["+RunMetadataKey+"]"] = []string{run}
+		}
+		return create("/v1/payment_intents", p)["id"].(string)
+	}
+	status := func(path string) string {
+		r, err := c.Do(ctx, client.Request{Method: "GET", Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj, _ := r.JSON()
+		s, _ := obj["status"].(string)
+		return s
+	}
+	mine, other, untagged := intent("run-1"), intent("run-2"), intent("")
+	session := create("/v1/checkout/sessions", client.Params{"mode": {"payment"}, "success_url": {"https://example.com/s"},
+		"line_items[0][quantity]": {"1"}, "line_items[0][price_data][currency]": {"usd"},
+		"line_items[0][price_data][unit_amount]": {"2000"}, "line_items[0][price_data][product_data][name]": {"x"},
+		"metadata[" + RunMetadataKey + "]": {"run-1"}})["id"].(string)
+
+	var tr tracker
+	for _, id := range []string{mine, other, untagged} {
+		tr.add("payment_intent", id)
+	}
+	tr.add("checkout.session", session)
+	tr.release(ctx, c, "run-1")
+
+	for path, want := range map[string]string{
+		"/v1/payment_intents/" + mine:      "canceled",
+		"/v1/payment_intents/" + other:     "requires_payment_method",
+		"/v1/payment_intents/" + untagged:  "requires_payment_method",
+		"/v1/checkout/sessions/" + session: "expired",
+	} {
+		if got := status(path); got != want {
+			t.Errorf("%s: status %q after release, want %q", path, got, want)
+		}
 	}
 }
