@@ -165,7 +165,7 @@ func settledBeforeCancel(r *framework.Resp) bool {
 func expectProcessingRefusal(r *framework.Resp, id string) {
 	GinkgoHelper()
 	Expect(r).To(BeStripeError(400, "invalid_request_error", ""))
-	AddReportEntry("processing refusal code", r.Str("error.code"), ReportEntryVisibilityFailureOrVerbose)
+	AddReportEntry("processing refusal code", Show(r.Get("error.code")), ReportEntryVisibilityFailureOrVerbose) // Show bounds what the target sent
 	if r.Get("error.payment_intent") == nil {
 		return
 	}

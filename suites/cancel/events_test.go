@@ -112,7 +112,7 @@ func expectCancelEvent(ev, cancel, stored *framework.Resp, key string) {
 	// data.object against the PaymentIntent schema, when the event is rendered in the pinned version; events keep the
 	// version of their creation (the account's or the endpoint's), whatever the request asked for.
 	if v := ev.Str("api_version"); v != f.Schema.Version {
-		AddReportEntry("event api_version", fmt.Sprintf("%s is rendered in %q, not the pinned %q: data.object not validated against the pinned PaymentIntent schema", ev.ID(), v, f.Schema.Version))
+		AddReportEntry("event api_version", fmt.Sprintf("%s is rendered in %s, not the pinned %q: data.object not validated against the pinned PaymentIntent schema", Show(ev.ID()), Show(v), f.Schema.Version))
 		return
 	}
 	if issues := f.Schema.ValidateValue("payment_intent", ev.Get("data.object")); len(issues) > 0 {
@@ -140,7 +140,7 @@ func expectReleaseEvents(ctx context.Context, s *framework.Session, stored *fram
 			continue
 		}
 		for _, ev := range evs {
-			AddReportEntry("release event", fmt.Sprintf("%v %v", ev["type"], ev["id"]))
+			AddReportEntry("release event", Show(ev["type"])+" "+Show(ev["id"]))
 			names := "data.object.id"
 			if strings.HasPrefix(fmt.Sprint(ev["type"]), "refund.") {
 				names = "data.object.charge"

@@ -206,7 +206,7 @@ var _ = Describe("The webhook delivery of a cancel's event", func() {
 			_, id, ds := cancelAndAwait(ctx, "requires_payment_method", 1, nil)
 			got, _ := Lookup(bodyOf(ds[0]), "api_version")
 			if hooks.Version == "" {
-				AddReportEntry("webhook api_version", fmt.Sprintf("event %s delivered in %s; the endpoint is not the suite's (stripe listen), its version is not judged", id, Show(got)))
+				AddReportEntry("webhook api_version", fmt.Sprintf("event %s delivered in %s; the endpoint is not the suite's (stripe listen), its version is not judged", Show(id), Show(got)))
 				return
 			}
 			Expect(got).To(Equal(hooks.Version), "an endpoint registered with api_version %s gets its events rendered in it (event %s)", hooks.Version, id)
