@@ -242,6 +242,9 @@ func objectKind(obj map[string]any, jerr error) string {
 		return "error"
 	}
 	if o, ok := obj["object"].(string); ok && o != "" {
+		if len(o) > 60 { // the target names it: a check id must stay short
+			return o[:60] + "…"
+		}
 		return o
 	}
 	return "unknown"
